@@ -1,0 +1,143 @@
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createGatewayApp } from './gateway.js';
+import { serveFetch, startGateway } from './serve.js';
+import type { CasaFunction } from './casa-function.js';
+import { InvalidInputError } from '../core/index.js';
+
+const echo: CasaFunction = {
+  name: 'echo',
+  async handle(req) {
+    const url = new URL(req.url);
+    const body = req.method === 'GET' ? '' : await req.text();
+    return Response.json({ method: req.method, path: url.pathname, query: url.search, body, header: req.headers.get('x-probe') });
+  },
+};
+const failing: CasaFunction = {
+  name: 'failing',
+  async handle() {
+    throw new InvalidInputError('bad listing', [{ pointer: '/bed', message: 'must be ≥ 0' }]);
+  },
+};
+const crashing: CasaFunction = {
+  name: 'crashing',
+  async handle() {
+    throw new TypeError('secret internals');
+  },
+};
+const slow: CasaFunction = {
+  name: 'slow',
+  handle: () => new Promise((resolve) => setTimeout(() => resolve(new Response('late')), 200)),
+};
+
+describe('gateway, in process', () => {
+  const app = createGatewayApp([echo, failing, crashing, slow], { timeoutMs: 50, log: () => {} });
+
+  it('strips /function/NAME and keeps method, query, headers and body', async () => {
+    const res = await app.request('/function/echo/some/path?x=1', { method: 'POST', body: 'hello', headers: { 'x-probe': 'p' } });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { method: 'POST', path: '/some/path', query: '?x=1', body: 'hello', header: 'p' });
+  });
+
+  it('calls the function at / when no path follows its name', async () => {
+    const res = await app.request('/function/echo');
+    assert.equal((await res.json()).path, '/');
+  });
+
+  it('answers an unknown function with a 404 problem', async () => {
+    const res = await app.request('/function/nope');
+    assert.equal(res.status, 404);
+    assert.equal(res.headers.get('content-type'), 'application/problem+json');
+    assert.match((await res.json()).detail, /nope/);
+  });
+
+  it('maps a named error to its problem, with a pointer per bad field', async () => {
+    const res = await app.request('/function/failing', { method: 'POST' });
+    assert.equal(res.status, 422);
+    assert.deepEqual((await res.json()).errors, [{ pointer: '/bed', detail: 'must be ≥ 0' }]);
+  });
+
+  it('hides an unexpected error behind a 500 with an error id', async () => {
+    const logged: string[] = [];
+    const quiet = createGatewayApp([crashing], { log: (l) => logged.push(l) });
+    const origError = console.error;
+    console.error = (l: string) => logged.push(l);
+    try {
+      const res = await quiet.request('/function/crashing');
+      const body = await res.json();
+      assert.equal(res.status, 500);
+      assert.doesNotMatch(JSON.stringify(body), /secret internals/);
+      assert.match(body.errorId, /^[0-9a-f-]{36}$/);
+      assert.ok(logged.some((l) => l.includes(body.errorId) && l.includes('secret internals')));
+    } finally {
+      console.error = origError;
+    }
+  });
+
+  it('answers 504 when a function outlives the timeout', async () => {
+    const res = await app.request('/function/slow');
+    assert.equal(res.status, 504);
+  });
+
+  it('lists the mounted functions', async () => {
+    const res = await app.request('/system/functions');
+    assert.deepEqual((await res.json()).map((f: { name: string }) => f.name), ['echo', 'failing', 'crashing', 'slow']);
+  });
+});
+
+describe('gateway, async calls over real HTTP', () => {
+  const servers: { close(): Promise<void> }[] = [];
+  after(async () => {
+    for (const s of servers) await s.close();
+  });
+
+  it('answers 202 with X-Call-Id and POSTs the result to X-Callback-Url', async () => {
+    const received: { headers: Headers; body: string }[] = [];
+    let notify!: () => void;
+    const arrived = new Promise<void>((r) => (notify = r));
+    const callback = await serveFetch(async (req) => {
+      received.push({ headers: req.headers, body: await req.text() });
+      notify();
+      return new Response(null, { status: 204 });
+    }, '127.0.0.1', 0);
+    servers.push(callback);
+    const gateway = await startGateway({ functions: [echo], port: 0, log: () => {} });
+    servers.push(gateway);
+
+    const res = await fetch(`${gateway.url}/async-function/echo/work`, {
+      method: 'POST',
+      body: 'payload',
+      headers: { 'x-callback-url': `${callback.url}/done`, 'x-call-id': 'call-42' },
+    });
+    await arrived;
+
+    assert.equal(res.status, 202);
+    assert.equal(res.headers.get('x-call-id'), 'call-42');
+    assert.equal(received.length, 1);
+    assert.equal(received[0]!.headers.get('x-call-id'), 'call-42');
+    assert.equal(received[0]!.headers.get('x-function-status'), '200');
+    assert.deepEqual(JSON.parse(received[0]!.body), { method: 'POST', path: '/work', query: '', body: 'payload', header: null });
+  });
+
+  it('delivers a failed async call as a problem with its status', async () => {
+    const bodies: { status: string | null; body: string }[] = [];
+    let notify!: () => void;
+    const arrived = new Promise<void>((r) => (notify = r));
+    const callback = await serveFetch(async (req) => {
+      bodies.push({ status: req.headers.get('x-function-status'), body: await req.text() });
+      notify();
+      return new Response(null, { status: 204 });
+    }, '127.0.0.1', 0);
+    servers.push(callback);
+    const gateway = await startGateway({ functions: [failing], port: 0, log: () => {} });
+    servers.push(gateway);
+
+    const res = await fetch(`${gateway.url}/async-function/failing`, { method: 'POST', headers: { 'x-callback-url': callback.url } });
+    await arrived;
+
+    assert.equal(res.status, 202);
+    assert.match(res.headers.get('x-call-id') ?? '', /^[0-9a-f-]{36}$/);
+    assert.equal(bodies[0]!.status, '422');
+    assert.equal(JSON.parse(bodies[0]!.body).detail, 'bad listing');
+  });
+});

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { NotFoundError, CasaError, errorResponse, problem, problemResponse } from '../core/index.js';
+import type { CasaFunction } from './casa-function.js';
+
+export interface GatewayOptions {
+  /** Upper bound for one synchronous call; past it the caller gets a 504 problem. */
+  timeoutMs?: number;
+  /** Where async-call results go when no X-Callback-Url is given: they are dropped, but logged. */
+  log?: (line: string) => void;
+  /** Overridable for tests: how the result of an async call is delivered. */
+  deliverCallback?: (url: string, init: RequestInit) => Promise<Response>;
+}
+
+export class GatewayTimeoutError extends CasaError {
+  override readonly status: number = 504;
+  override readonly code: string = 'gateway-timeout';
+}
+
+/**
+ * The local gateway: mounts every function under the OpenFaaS paths so that Airflow, the UI
+ * and the tests call the same URLs they call in production.
+ *
+ *   /function/NAME[/rest]        synchronous; the function sees `/rest` (or `/`) and the query
+ *   /async-function/NAME[/rest]  202 + X-Call-Id now; the result is POSTed to X-Callback-Url later
+ *   /system/functions            the mounted functions (a subset of OpenFaaS's listing)
+ *   /healthz                     the gateway itself is up
+ */
+export function createGatewayApp(functions: readonly CasaFunction[], options: GatewayOptions = {}) {
+  const byName = new Map(functions.map((f) => [f.name, f]));
+  const timeoutMs = options.timeoutMs ?? 15 * 60_000;
+  const log = options.log ?? ((line: string) => console.error(line));
+  const deliver = options.deliverCallback ?? ((url: string, init: RequestInit) => fetch(url, init));
+  const pending = new Set<Promise<void>>();
+
+  const app = new Hono();
+
+  app.get('/healthz', (c) => c.json({ status: 'ok', functions: [...byName.keys()] }));
+  app.get('/system/functions', (c) =>
+    c.json([...byName.keys()].map((name) => ({ name, image: `casa/${name}`, replicas: 1, availableReplicas: 1 }))),
+  );
+
+  const sync = async (c: Context) => {
+    const fn = lookup(byName, c.req.param('name'));
+    const req = await forwardedRequest(c.req.raw, prefixOf(c));
+    return withTimeout(fn.handle(req), timeoutMs, fn.name);
+  };
+  app.all('/function/:name', sync);
+  app.all('/function/:name/*', sync);
+
+  const async = async (c: Context) => {
+    const fn = lookup(byName, c.req.param('name'));
+    const callId = c.req.header('x-call-id') ?? randomUUID();
+    const callbackUrl = c.req.header('x-callback-url');
+    // Buffer the body now: the caller's connection is gone by the time the function runs.
+    const req = await forwardedRequest(c.req.raw, prefixOf(c));
+    const job = runAsync(fn, req, callId, callbackUrl, timeoutMs, deliver, log).finally(() => pending.delete(job));
+    pending.add(job);
+    return new Response(null, { status: 202, headers: { 'x-call-id': callId } });
+  };
+  app.all('/async-function/:name', async);
+  app.all('/async-function/:name/*', async);
+
+  app.notFound(() => problemResponse(problem(404, 'not-found', 'No such route on the gateway.')));
+  app.onError((err) => errorResponse(err));
+
+  return Object.assign(app, {
+    /** Waits for async calls still running (used on shutdown and in tests). */
+    async drain(): Promise<void> {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+  });
+}
+
+function lookup(byName: Map<string, CasaFunction>, name: string | undefined): CasaFunction {
+  const fn = name === undefined ? undefined : byName.get(name);
+  if (!fn) throw new NotFoundError(`No function named '${name ?? ''}' is deployed.`);
+  return fn;
+}
+
+function prefixOf(c: Context): string {
+  const kind = c.req.path.startsWith('/async-function/') ? 'async-function' : 'function';
+  return `/${kind}/${c.req.param('name')}`;
+}
+
+/** The request as the function sees it: prefix stripped, query, method, headers and body kept. */
+async function forwardedRequest(raw: Request, prefix: string): Promise<Request> {
+  const url = new URL(raw.url);
+  const rest = url.pathname.slice(prefix.length) || '/';
+  url.pathname = rest.startsWith('/') ? rest : `/${rest}`;
+  const hasBody = raw.method !== 'GET' && raw.method !== 'HEAD';
+  return new Request(url, {
+    method: raw.method,
+    headers: raw.headers,
+    body: hasBody ? await raw.arrayBuffer() : undefined,
+  });
+}
+
+async function withTimeout(work: Promise<Response>, ms: number, name: string): Promise<Response> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new GatewayTimeoutError(`Function '${name}' did not answer within ${ms} ms.`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function runAsync(
+  fn: CasaFunction,
+  req: Request,
+  callId: string,
+  callbackUrl: string | undefined,
+  timeoutMs: number,
+  deliver: (url: string, init: RequestInit) => Promise<Response>,
+  log: (line: string) => void,
+): Promise<void> {
+  const started = performance.now();
+  let res: Response;
+  try {
+    res = await withTimeout(fn.handle(req), timeoutMs, fn.name);
+  } catch (err) {
+    res = errorResponse(err);
+  }
+  const body = await res.arrayBuffer();
+  const seconds = ((performance.now() - started) / 1000).toFixed(3);
+  log(JSON.stringify({ level: 'info', msg: 'async call done', function: fn.name, callId, status: res.status, seconds }));
+  if (!callbackUrl) return;
+  const headers = new Headers({
+    'x-call-id': callId,
+    'x-function-name': fn.name,
+    'x-function-status': String(res.status),
+    'x-duration-seconds': seconds,
+  });
+  const type = res.headers.get('content-type');
+  if (type) headers.set('content-type', type);
+  try {
+    const cb = await deliver(callbackUrl, { method: 'POST', headers, body });
+    if (!cb.ok) log(JSON.stringify({ level: 'warn', msg: 'callback refused', callId, status: cb.status }));
+  } catch (err) {
+    log(JSON.stringify({ level: 'warn', msg: 'callback failed', callId, error: String(err) }));
+  }
+}

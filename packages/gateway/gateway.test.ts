@@ -5,6 +5,9 @@ import { serveFetch, startGateway } from './serve.js';
 import type { CasaFunction } from './casa-function.js';
 import { InvalidInputError } from '../core/index.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = async (res: Response): Promise<any> => res.json();
+
 const echo: CasaFunction = {
   name: 'echo',
   async handle(req) {
@@ -41,20 +44,20 @@ describe('gateway, in process', () => {
 
   it('calls the function at / when no path follows its name', async () => {
     const res = await app.request('/function/echo');
-    assert.equal((await res.json()).path, '/');
+    assert.equal((await json(res)).path, '/');
   });
 
   it('answers an unknown function with a 404 problem', async () => {
     const res = await app.request('/function/nope');
     assert.equal(res.status, 404);
     assert.equal(res.headers.get('content-type'), 'application/problem+json');
-    assert.match((await res.json()).detail, /nope/);
+    assert.match((await json(res)).detail, /nope/);
   });
 
   it('maps a named error to its problem, with a pointer per bad field', async () => {
     const res = await app.request('/function/failing', { method: 'POST' });
     assert.equal(res.status, 422);
-    assert.deepEqual((await res.json()).errors, [{ pointer: '/bed', detail: 'must be ≥ 0' }]);
+    assert.deepEqual((await json(res)).errors, [{ pointer: '/bed', detail: 'must be ≥ 0' }]);
   });
 
   it('hides an unexpected error behind a 500 with an error id', async () => {
@@ -64,7 +67,7 @@ describe('gateway, in process', () => {
     console.error = (l: string) => logged.push(l);
     try {
       const res = await quiet.request('/function/crashing');
-      const body = await res.json();
+      const body = await json(res);
       assert.equal(res.status, 500);
       assert.doesNotMatch(JSON.stringify(body), /secret internals/);
       assert.match(body.errorId, /^[0-9a-f-]{36}$/);
@@ -81,7 +84,7 @@ describe('gateway, in process', () => {
 
   it('lists the mounted functions', async () => {
     const res = await app.request('/system/functions');
-    assert.deepEqual((await res.json()).map((f: { name: string }) => f.name), ['echo', 'failing', 'crashing', 'slow']);
+    assert.deepEqual((await json(res)).map((f: { name: string }) => f.name), ['echo', 'failing', 'crashing', 'slow']);
   });
 });
 

@@ -1,0 +1,25 @@
+import { Command, CommanderError } from 'commander';
+import { CasaError } from '../core/index.js';
+import { registerGatewayCommand } from './gateway-command.js';
+
+/** Builds the `casa` program: one subcommand per job. */
+export function buildProgram(): Command {
+  const program = new Command('casa')
+    .description('casa — continuous training for house prices.\nEvery subcommand has its own --help.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)');
+  registerGatewayCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram().exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode);
+    // Known errors print their message only; anything else is a bug and keeps its stack.
+    console.error(err instanceof CasaError ? `casa: ${err.message}` : err);
+    process.exit(1);
+  }
+}

@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { CasaError } from '../core/index.js';
 import { registerGatewayCommand } from './gateway-command.js';
+import { registerDemoCommand } from './demo-command.js';
+import { registerDataApiCommand } from '../simulator/cli.js';
+import { registerLakeCommand } from '../lake/cli.js';
 
 /** Builds the `casa` program: one subcommand per job. */
 export function buildProgram(): Command {
@@ -8,6 +11,9 @@ export function buildProgram(): Command {
     .description('casa — continuous training for house prices.\nEvery subcommand has its own --help.')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
+  registerDemoCommand(program);
+  registerDataApiCommand(program);
+  registerLakeCommand(program);
   registerGatewayCommand(program);
   return program;
 }

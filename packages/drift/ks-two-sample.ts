@@ -108,12 +108,24 @@ export function ksTwoSampleSorted(reference: Float64Array, current: Float64Array
     while (j < n2 && current[j] === v) j++;
     const gap = i / n1 - j / n2;
     if (inReference) {
-      if (gap > maxRef) [maxRef, maxRefAt] = [gap, v];
-      if (gap < minRef) [minRef, minRefAt] = [gap, v];
+      if (gap > maxRef) {
+        maxRef = gap;
+        maxRefAt = v;
+      }
+      if (gap < minRef) {
+        minRef = gap;
+        minRefAt = v;
+      }
     }
     if (inCurrent) {
-      if (gap > maxCur) [maxCur, maxCurAt] = [gap, v];
-      if (gap < minCur) [minCur, minCurAt] = [gap, v];
+      if (gap > maxCur) {
+        maxCur = gap;
+        maxCurAt = v;
+      }
+      if (gap < minCur) {
+        minCur = gap;
+        minCurAt = v;
+      }
     }
   }
   const maxGap = Math.max(maxRef, maxCur);

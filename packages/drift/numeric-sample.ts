@@ -15,7 +15,8 @@ export function toNumericSample(column: ArrayLike<number>): NumericSample {
   let kept = 0;
   for (let i = 0; i < total; i++) {
     const value = column[i]!;
-    if (Number.isFinite(value)) sorted[kept++] = value;
+    // + 0 turns −0 into 0: equal for every statistic, and JSON cannot tell them apart anyway.
+    if (Number.isFinite(value)) sorted[kept++] = value + 0;
   }
   const values = kept === total ? sorted : sorted.slice(0, kept);
   values.sort();

@@ -51,9 +51,23 @@ describe('featureDrift', () => {
     assert.equal(size.drifted, true);
     assert.ok(size.ks!.pValue < 0.01 && size.wasserstein!.normalised > 0.1 && size.psi!.value > 0.2);
     assert.equal(size.wasserstein?.spreadKind, 'iqr');
-    assert.match(size.reasons[0]!, /^KS p-value .* < 0\.01 .* Wasserstein distance .* IQR > 0\.1$/);
+    assert.match(size.reasons[0]!, /^KS p-value .* < 0\.01, D .* > 0\.05 and Wasserstein distance .* IQR > 0\.1$/);
     assert.match(size.reasons[1]!, /^PSI .* > 0\.2$/);
     assert.deepEqual(report.driftedFeatures, ['house_size']);
+  });
+
+  it('heavy tails: a tiny shift that KS detects and the tail inflates to 0.39 IQR is not drift unless D is large too', () => {
+    // Prepare: log-normal with σ = 2.5 (acre_lot-like), shifted by 0.06 in log space.
+    const random = createRandom(11);
+    const reference = { x: logNormalSample(random, 50_000, 0, 2.5) };
+    const current = { x: logNormalSample(random, 50_000, 0.06, 2.5) };
+    // Act
+    const byDefault = numeric(featureDrift(reference, current, { x: 'numeric' }), 0);
+    const withoutD = numeric(featureDrift(reference, current, { x: 'numeric' }, { thresholds: { ksStatistic: 0 } }), 0);
+    // Assess
+    assert.ok(byDefault.ks!.pValue < 0.01 && byDefault.ks!.statistic < 0.05 && byDefault.wasserstein!.normalised > 0.1);
+    assert.equal(byDefault.drifted, false);
+    assert.equal(withoutD.drifted, true);
   });
 
   it('new states in the current sample: unseen share, largest shifts, chi-squared and JS', () => {
@@ -138,5 +152,9 @@ describe('featureDrift', () => {
     assert.throws(() => featureDrift(data, data, spec, { target: { name: 'bed', kind: 'numeric' } }), InvalidInputError);
     assert.throws(() => featureDrift(data, data, { bed: 'ordinal' as 'numeric' }), InvalidInputError);
     assert.throws(() => featureDrift({ ...data, bed: new Float64Array(3) }, data, spec), /differ in length/);
+    assert.throws(
+      () => featureDrift(data, { ...data, state: ['MA', 7, null, 'NY', 'MA', 'MA', 'MA', 'MA', 'MA', 'MA'] as unknown as string[] }, spec),
+      (e: unknown) => e instanceof InvalidInputError && e.issues[0]?.pointer === '/current/state/1',
+    );
   });
 });

@@ -23,7 +23,7 @@ export function registerLakeCommand(program: Command, io: LakeCommandIo = {}): v
     const env = io.env ?? process.env;
     const config = lakeConfigFromEnv(lakeUrl ? { ...env, CASA_LAKE_URL: lakeUrl } : env);
     if (lakeUrl) parseLakeUrl(lakeUrl); // fail early on a bad --lake
-    const lake = await open({ ...config, env });
+    const lake = await open({ ...config, env, verifyConditionalWrites: false }); // read-only: no probe write
     try {
       return await fn(lake);
     } finally {

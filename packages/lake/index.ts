@@ -21,6 +21,9 @@ export { Lake, type CommitOptions, type CommitResult, type Snapshot, type TableS
 export { manifestKey, manifestsPrefix, partitionMatches, type CommitInfo, type DataFile, type Manifest, type Partition } from './manifest.js';
 export { TABLES, TABLE_NAMES, type TableSpec, type ColumnSpec, type TableName } from '../../lake-layout/tables.js';
 
+/** S3 locations whose conditional writes were already probed by this process. */
+const verifiedStores = new Set<string>();
+
 export interface OpenLakeOptions extends Partial<LakeConfig> {
   /** Use this store instead of the one `location` describes (tests). */
   store?: ObjectStore;
@@ -28,7 +31,10 @@ export interface OpenLakeOptions extends Partial<LakeConfig> {
   tables?: Record<string, TableSpec>;
   /** Environment to read when `location` is not given (default process.env). */
   env?: NodeJS.ProcessEnv;
-  /** For S3: check once that the server honours conditional writes (default true). */
+  /**
+   * For S3: check once per process that the server honours conditional writes (default true).
+   * The probe writes and deletes one object under `<prefix>/_probe/`; read-only users pass false.
+   */
   verifyConditionalWrites?: boolean;
 }
 
@@ -54,11 +60,12 @@ export async function openLake(options: OpenLakeOptions = {}): Promise<Lake> {
         ...(location.endpoint ? { endpoint: location.endpoint } : {}),
         ...(location.credentials ? { credentials: location.credentials } : {}),
       });
-      if (options.verifyConditionalWrites ?? true) {
+      if ((options.verifyConditionalWrites ?? true) && !verifiedStores.has(s3.url)) {
         const found = await s3.probeConditionalWrites();
         if (!found.ifNoneMatch) {
           throw new ConfigError(`${s3.url}: the S3 server ignores If-None-Match: * on PutObject, so concurrent commits could overwrite each other; use a server that supports conditional writes`);
         }
+        verifiedStores.add(s3.url);
       }
       store = s3;
     }

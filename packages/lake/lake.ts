@@ -96,6 +96,8 @@ export interface TableSummary {
   partitionBy: readonly string[];
 }
 
+/** Upper bound of the random wait between two tries of a lost commit race. */
+const BACKOFF_CAP_MS = 200;
 const PARTITION_VALUE = /^[A-Za-z0-9_+@-][A-Za-z0-9_.+@-]{0,127}$/;
 /** First keywords refused even when DuckDB classifies the statement as a SELECT (e.g. PRAGMA). */
 const REFUSED_KEYWORDS = new Set(['PRAGMA', 'COPY', 'ATTACH', 'DETACH', 'INSTALL', 'LOAD', 'SET', 'RESET', 'CALL', 'EXPORT', 'IMPORT', 'USE', 'CHECKPOINT', 'VACUUM']);
@@ -110,6 +112,7 @@ export class Lake {
   private readonly manifests = new Map<string, Manifest>();
   private readonly knownVersion = new Map<string, number>();
   private readonly downloads = new Map<string, Promise<string>>();
+  private readonly tableQueues = new Map<string, Promise<void>>();
   private readonly localRoot: string | undefined;
 
   constructor(
@@ -178,6 +181,17 @@ export class Lake {
     }
   }
 
+  /** The newest manifest, reading forward from `version` (which must exist). */
+  private async readForward(table: string, version: number): Promise<Manifest> {
+    let current = await this.readManifest(table, version);
+    if (!current) throw new LakeError(`manifest version ${version} of table ${table} is missing`);
+    for (;;) {
+      const next = await this.readManifest(table, current.version + 1);
+      if (!next) return current;
+      current = next;
+    }
+  }
+
   // ── committing ───────────────────────────────────────────────────────────────────────────
 
   /**
@@ -216,50 +230,66 @@ export class Lake {
     }
 
     // 2. One conditional write of the next manifest; on a lost race rebuild on the winner's.
-    const maxAttempts = options.maxAttempts ?? 200;
-    const metadata = options.metadata ?? {};
-    JSON.stringify(metadata); // fails early on cycles / BigInt
-    for (let attempt = 1; ; attempt++) {
-      const version = (base?.version ?? 0) + 1;
-      const kept = (base?.files ?? []).filter((f) => !replaces.some((r) => partitionMatches(f.partition, r)));
-      const removed = (base?.files ?? []).filter((f) => !kept.includes(f)).map((f) => f.key);
-      const info: CommitInfo = {
-        version,
-        commitId: randomUUID(),
-        committedAt: new Date().toISOString(),
-        idempotencyKey,
-        metadata,
-        added: uploaded.map((f) => f.key),
-        removed,
-      };
-      const next: Manifest = {
-        format: MANIFEST_FORMAT,
-        table,
-        version,
-        files: [...kept, ...uploaded.map((f) => ({ ...f, addedIn: version }))],
-        commits: [...(base?.commits ?? []), info],
-      };
-      try {
-        await this.store.putIfAbsent(manifestKey(table, version), encodeManifest(next));
-      } catch (err) {
-        if (!(err instanceof PreconditionFailedError)) throw err;
+    //    Commits to one table from this Lake instance queue up, so only other processes (or
+    //    other instances) race for a version: far fewer doomed conditional PUTs under load.
+    return this.serialized(table, async () => {
+      if (idempotencyKey !== null) {
         base = await this.readLatest(table);
-        const winner = findCommit(base, idempotencyKey);
-        if (winner) {
+        const earlier = findCommit(base, idempotencyKey);
+        if (earlier) {
           await this.deleteQuietly(uploaded.map((f) => f.key));
-          return { table, version: winner.version, commit: winner, created: false };
+          return { table, version: earlier.version, commit: earlier, created: false };
         }
-        if (attempt >= maxAttempts) {
-          throw new ManifestConflictError(`gave up committing to ${table} after ${attempt} lost races for the next version (uploaded files left unreferenced)`);
-        }
-        await sleep(Math.random() * Math.min(50, 2 ** Math.min(attempt, 6)));
-        continue;
+      } else if (base && (this.knownVersion.get(table) ?? 0) > base.version) {
+        base = await this.readForward(table, this.knownVersion.get(table)!);
       }
-      this.manifests.set(`${table}@${version}`, next);
-      this.knownVersion.set(table, version);
-      await this.store.put(latestHintKey(table), new TextEncoder().encode(`${version}\n`)).catch(() => undefined);
-      return { table, version, commit: info, created: true };
-    }
+      const maxAttempts = options.maxAttempts ?? 200;
+      const metadata = options.metadata ?? {};
+      JSON.stringify(metadata); // fails early on cycles / BigInt
+      for (let attempt = 1; ; attempt++) {
+        const version = (base?.version ?? 0) + 1;
+        const kept = (base?.files ?? []).filter((f) => !replaces.some((r) => partitionMatches(f.partition, r)));
+        const removed = (base?.files ?? []).filter((f) => !kept.includes(f)).map((f) => f.key);
+        const info: CommitInfo = {
+          version,
+          commitId: randomUUID(),
+          committedAt: new Date().toISOString(),
+          idempotencyKey,
+          metadata,
+          added: uploaded.map((f) => f.key),
+          removed,
+        };
+        const next: Manifest = {
+          format: MANIFEST_FORMAT,
+          table,
+          version,
+          files: [...kept, ...uploaded.map((f) => ({ ...f, addedIn: version }))],
+          commits: [...(base?.commits ?? []), info],
+        };
+        try {
+          await this.store.putIfAbsent(manifestKey(table, version), encodeManifest(next));
+        } catch (err) {
+          if (!(err instanceof PreconditionFailedError)) throw err;
+          // Version N+1 exists now: read forward from it to the newest (GETs take no lock on the
+          // server, unlike conditional PUTs, so losers should look before they leap again).
+          base = await this.readForward(table, version);
+          const winner = findCommit(base, idempotencyKey);  // the history is cumulative: N+1 has every earlier key
+          if (winner) {
+            await this.deleteQuietly(uploaded.map((f) => f.key));
+            return { table, version: winner.version, commit: winner, created: false };
+          }
+          if (attempt >= maxAttempts) {
+            throw new ManifestConflictError(`gave up committing to ${table} after ${attempt} lost races for the next version (uploaded files left unreferenced)`);
+          }
+          await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, 2 ** Math.min(attempt, 8)));
+          continue;
+        }
+        this.manifests.set(`${table}@${version}`, next);
+        this.knownVersion.set(table, version);
+        await this.store.put(latestHintKey(table), new TextEncoder().encode(`${version}\n`)).catch(() => undefined);
+        return { table, version, commit: info, created: true };
+      }
+    });
   }
 
   /**
@@ -556,6 +586,21 @@ export class Lake {
       }
       return Number(row?.['n'] ?? 0);
     });
+  }
+
+  /** Runs `fn` after every earlier call for the same table in this instance has settled. */
+  private serialized<T>(table: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.tableQueues.get(table) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tableQueues.set(table, settled);
+    void settled.then(() => {
+      if (this.tableQueues.get(table) === settled) this.tableQueues.delete(table);
+    });
+    return run;
   }
 
   private async deleteQuietly(keys: string[]): Promise<void> {

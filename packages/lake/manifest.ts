@@ -15,6 +15,10 @@
  *     ├─ won   → commit visible atomically; refresh _latest (best effort)
  *     └─ 412   → re-read newest (vM), re-check the key, rebuild on vM, try vM+1 (jittered backoff)
  *
+ * Within one Lake instance, commits to a table queue up (only other instances/processes race),
+ * and a loser reads forward with GETs before its next conditional PUT, because conditional PUTs
+ * are the expensive, server-serialised requests (SeaweedFS takes a per-key lock for them).
+ *
  * Invariants: versions are contiguous from 1 (vN+1 is only written after reading vN); each
  * manifest is derived from its predecessor plus one commit, so no winner's commit is lost; a
  * crashed writer leaves only data files no manifest names; readers use a manifest's file list,

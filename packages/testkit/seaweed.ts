@@ -58,7 +58,15 @@ function installExitHook(): void {
   });
 }
 
+/**
+ * Starts a fresh server — or, when CASA_TEST_S3_ENDPOINT is set (with CASA_TEST_S3_ACCESS_KEY and
+ * CASA_TEST_S3_SECRET_KEY), reuses that running S3 server: the buckets are created if missing and
+ * stop() leaves the server running. A fresh server takes ~10 s before its first write succeeds
+ * (SeaweedFS holds volume allocation for a few heartbeats after electing its master), so start it
+ * early, e.g. at module load, and await it where it is needed.
+ */
 export async function startSeaweed(options: StartSeaweedOptions = {}): Promise<Seaweed> {
+  if (process.env['CASA_TEST_S3_ENDPOINT']) return useRunningServer(options);
   const binary = options.binary ?? weedBinaryPath();
   if (!existsSync(binary)) {
     throw new Error(`SeaweedFS binary not found at ${binary}: run scripts/setup-weed.sh (or set CASA_WEED_BIN)`);
@@ -123,6 +131,7 @@ export async function startSeaweed(options: StartSeaweedOptions = {}): Promise<S
       clearTimeout(timer);
     }
     running.delete(child);
+    if (process.env['CASA_SEAWEED_KEEP']) return; // keep the data and weed.log for debugging
     await rm(dir, { recursive: true, force: true });
   };
 
@@ -175,6 +184,27 @@ export async function startSeaweed(options: StartSeaweedOptions = {}): Promise<S
       AWS_REGION: region,
     }),
     stop,
+  };
+}
+
+async function useRunningServer(options: StartSeaweedOptions): Promise<Seaweed> {
+  const endpoint = process.env['CASA_TEST_S3_ENDPOINT']!;
+  const accessKey = process.env['CASA_TEST_S3_ACCESS_KEY'] ?? '';
+  const secretKey = process.env['CASA_TEST_S3_SECRET_KEY'] ?? '';
+  const region = process.env['AWS_REGION'] ?? 'us-east-1';
+  const buckets = options.buckets ?? ['casa-test'];
+  const client = () => new S3Client({ endpoint, region, forcePathStyle: true, credentials: { accessKeyId: accessKey, secretAccessKey: secretKey } });
+  const c = client();
+  for (const bucket of buckets) {
+    await c.send(new CreateBucketCommand({ Bucket: bucket })).catch((err: { name?: string }) => {
+      if (err?.name !== 'BucketAlreadyOwnedByYou' && err?.name !== 'BucketAlreadyExists') throw err;
+    });
+  }
+  c.destroy();
+  return {
+    endpoint, region, accessKey, secretKey, bucket: buckets[0]!, buckets, dir: '', pid: 0, client,
+    lakeEnv: (prefix = 'lake') => ({ CASA_LAKE_URL: `s3://${buckets[0]}/${prefix}`, CASA_S3_ENDPOINT: endpoint, AWS_ACCESS_KEY_ID: accessKey, AWS_SECRET_ACCESS_KEY: secretKey, AWS_REGION: region }),
+    stop: async () => undefined,
   };
 }
 

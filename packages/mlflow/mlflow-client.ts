@@ -8,7 +8,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
 import { InvalidInputError } from '../core/index.js';
 import { encodeArtifactPath, joinArtifactPath, proxyPathOf } from './artifact-paths.js';
-import { MlflowError, MlflowNotFoundError, MlflowAlreadyExistsError, ModelVersionNotReadyError, toMlflowError } from './errors.js';
+import { MlflowError, MlflowNotFoundError, MlflowAlreadyExistsError, MlflowInvalidRequestError, ModelVersionNotReadyError, toMlflowError } from './errors.js';
 import { chunkLogBatch, type LogBatchInput } from './log-batch.js';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.js';
 import {
@@ -562,10 +562,18 @@ export class MlflowClient {
     await this.request({ method: 'DELETE', path: `${API}/registered-models/alias`, json: { name, alias }, schema: empty });
   }
 
-  /** The version `alias` points at; MlflowNotFoundError when the alias is not set. */
+  /** The version `alias` points at; MlflowNotFoundError when the alias (or the model) does not exist. */
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
-    const r = await this.request({ method: 'GET', path: `${API}/registered-models/alias`, query: { name, alias }, schema: z.object({ model_version: modelVersionSchema }) });
-    return r.model_version;
+    try {
+      const r = await this.request({ method: 'GET', path: `${API}/registered-models/alias`, query: { name, alias }, schema: z.object({ model_version: modelVersionSchema }) });
+      return r.model_version;
+    } catch (err) {
+      // MLflow answers an unset alias with 400 INVALID_PARAMETER_VALUE "Registered model alias … not found."
+      if (err instanceof MlflowInvalidRequestError && /alias .* not found/i.test(err.message)) {
+        throw new MlflowNotFoundError(err.message, { errorCode: err.errorCode, httpStatus: err.httpStatus, endpoint: err.endpoint, cause: err });
+      }
+      throw err;
+    }
   }
 
   /** Moves a version to a stage; with `archiveExistingVersions`, the versions now in that stage go to Archived. */

@@ -15,7 +15,10 @@ export interface MlflowS3Options {
 }
 
 export interface StartMlflowOptions {
-  /** `postgresql://…` for tests; `sqlite:///ABS/PATH.db` only for the embedded demo. */
+  /**
+   * `postgresql://…` for tests (run through psycopg2: a plain `postgresql://` is rewritten to
+   * `postgresql+psycopg2://`); `sqlite:///ABS/PATH.db` only for the embedded demo.
+   */
   backendStoreUri: string;
   /** Where the proxy keeps artifacts: `s3://bucket/prefix` (with `s3`) or an absolute local folder. */
   artifactsDestination: string;
@@ -78,7 +81,7 @@ export async function startMlflow(options: StartMlflowOptions): Promise<MlflowSe
       '--host', '127.0.0.1',
       '--port', String(port),
       '--workers', '1',
-      '--backend-store-uri', options.backendStoreUri,
+      '--backend-store-uri', withPostgresDriver(options.backendStoreUri),
       '--serve-artifacts',
       '--artifacts-destination', options.artifactsDestination,
       '--allowed-hosts', `127.0.0.1:${port},localhost:${port}`,
@@ -112,6 +115,14 @@ export function startEmbeddedMlflow(dir: string, options: Pick<StartMlflowOption
   const root = resolve(dir);
   mkdirSync(root, { recursive: true });
   return startMlflow({ ...options, backendStoreUri: `sqlite:///${join(root, 'mlflow.db')}`, artifactsDestination: join(root, 'artifacts') });
+}
+
+/**
+ * SQLAlchemy 2.1 sends a plain `postgresql://` URL to psycopg 3, whose typed parameters break
+ * MLflow's archive_existing_versions query (integer <> character varying); psycopg2 does not.
+ */
+export function withPostgresDriver(uri: string): string {
+  return uri.replace(/^postgres(?:ql)?:\/\//, 'postgresql+psycopg2://');
 }
 
 async function isHealthy(url: string): Promise<boolean> {

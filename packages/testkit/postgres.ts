@@ -60,7 +60,11 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
     ], { ...asOwner, stdio: ['ignore', 'ignore', 'pipe'] });
     const log = tail(child.stderr!);
-    const killOnExit = () => child.kill('SIGQUIT');
+    // If the test process dies without stop(): immediate shutdown, and the cluster's files go too.
+    const killOnExit = () => {
+      child.kill('SIGQUIT');
+      rmSync(root, { recursive: true, force: true });
+    };
     process.once('exit', killOnExit);
     try {
       await waitFor(async () => {

@@ -41,3 +41,4 @@ weed:
 
 venv:
 	bash scripts/setup-venv.sh
+	bash scripts/setup-mlflow.sh

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { ConflictError } from '../../packages/core/index.js';
 import { Duck } from '../../packages/duckdb/index.js';
@@ -315,11 +317,20 @@ class IngestRun {
     };
   }
 
+  /** Keeps the body exactly as received (envelope included) as one object. */
   private async storePayload(body: WrittenBody, ordinal: number): Promise<string> {
     const key = payloadKey(this.group, ordinal, body.sha256);
+    let path = body.path;
+    if (body.kind === 'array') {
+      path = this.tempPath('body');
+      const out = createWriteStream(path);
+      out.write(body.envelope.head);
+      await pipeline(createReadStream(body.path), out, { end: false });
+      await new Promise<void>((resolve, reject) => out.end(body.envelope.tail, () => resolve()).once('error', reject));
+    }
     const store = this.deps.lake.store;
-    if (store.putFile) await store.putFile(key, body.path);
-    else await store.put(key, await readFile(body.path));
+    if (store.putFile) await store.putFile(key, path);
+    else await store.put(key, await readFile(path));
     return key;
   }
 

@@ -21,6 +21,8 @@ export type WrittenBody =
       bodyBytes: number;
       groupNumber: number;
       batchNumber: number;
+      /** The body's bytes before and after the array: the whole body is head + file + tail. */
+      envelope: { head: Buffer; tail: Buffer };
     }
   | {
       kind: 'unparseable';
@@ -68,6 +70,8 @@ export class BatchBodyWriter {
   private headBytes = 0;
   /** The envelope text before `"data"` (array mode). */
   private envelopeHead = Buffer.alloc(0);
+  /** The body's bytes before the array's `[` (array mode): put back in front for an unparseable body. */
+  private bodyHead = Buffer.alloc(0);
   private fileBytes = 0;
   private bodyBytes = 0;
   private lastBracket = -1;
@@ -98,6 +102,7 @@ export class BatchBodyWriter {
       if (m) {
         const arrayStart = m.index + m[0].length - 1;
         this.envelopeHead = joined.subarray(0, m.index);
+        this.bodyHead = joined.subarray(0, arrayStart);
         this.mode = 'array';
         this.head = [];
         await this.append(joined.subarray(arrayStart));
@@ -161,6 +166,7 @@ export class BatchBodyWriter {
         bodyBytes: this.bodyBytes,
         groupNumber: envelope.group_number,
         batchNumber: envelope.batch_number,
+        envelope: { head: Buffer.from(this.bodyHead), tail: Buffer.from(tail) },
       };
     } catch (err) {
       await this.abort();
@@ -179,14 +185,14 @@ export class BatchBodyWriter {
 
   /** Rewrites the file as the whole body (head + what was written) and hashes it all. */
   private async finishWhole(fh: FileHandle, reason: string): Promise<WrittenBody> {
-    if (this.envelopeHead.length > 0) {
-      // The file starts at the array: put the envelope's head back in front of it.
+    if (this.bodyHead.length > 0) {
+      // The file starts at the array: put the body's head back in front of it.
       const rest = await readRange(fh, 0, this.fileBytes);
       await fh.truncate(0);
-      await fh.write(this.envelopeHead, 0, this.envelopeHead.length, 0);
-      await fh.write(rest, 0, rest.length, this.envelopeHead.length);
-      this.fileBytes += this.envelopeHead.length;
-      this.envelopeHead = Buffer.alloc(0);
+      await fh.write(this.bodyHead, 0, this.bodyHead.length, 0);
+      await fh.write(rest, 0, rest.length, this.bodyHead.length);
+      this.fileBytes += this.bodyHead.length;
+      this.bodyHead = Buffer.alloc(0);
     }
     await fh.close();
     this.file = undefined;

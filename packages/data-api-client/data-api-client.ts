@@ -149,7 +149,10 @@ export class DataApiClient {
     }
     // Refused or unresolvable: the request never reached the server, so its cursor cannot have moved.
     const neverSent = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH';
-    return new DataApiUnavailableError(`${what}: ${code ?? firstLine(err)}`, !neverSent, { cause: err, retryAfterSeconds: 5 });
+    return new DataApiUnavailableError(`${what}: ${neverSent ? 'cannot connect' : 'the connection broke before the answer'} (${code ?? firstLine(err)})`, !neverSent, {
+      cause: err,
+      retryAfterSeconds: 5,
+    });
   }
 }
 

@@ -1,0 +1,86 @@
+import { INGEST_TABLES, RECORD_FIELDS, type RecordField } from '../../lake-layout/ingest-tables.js';
+import { sqlIdent } from '../../packages/duckdb/index.js';
+import { FIELD_KINDS, VALIDATION_RULES } from './rules.js';
+
+/**
+ * The SQL that types RAW's JSON values, generated once from FIELD_KINDS and VALIDATION_RULES
+ * (static text; values are bound). Three layers:
+ *   1. per field: its JSON type checked, its number or string extracted (`f__num`, `f__str`);
+ *   2. per field: the CLEAN value (NULL when unusable) and a type flag `f__bad`;
+ *   3. per row: the failing rule codes, the listing id and the record hash.
+ */
+const NUMERIC_JSON = `('DOUBLE', 'BIGINT', 'UBIGINT', 'HUGEINT')`;
+const q = sqlIdent;
+
+function extract(f: RecordField): string {
+  const kind = FIELD_KINDS[f];
+  if (kind === 'text' || kind === 'date') {
+    return `CASE WHEN json_type(${q(f)}) = 'VARCHAR' THEN json_extract_string(${q(f)}, '$') END AS ${q(`${f}__str`)},
+      (${q(f)} IS NOT NULL AND json_type(${q(f)}) <> 'VARCHAR') AS ${q(`${f}__jbad`)}`;
+  }
+  return `CASE WHEN json_type(${q(f)}) IN ${NUMERIC_JSON} THEN CAST(${q(f)} AS DOUBLE) END AS ${q(`${f}__num`)},
+      (${q(f)} IS NOT NULL AND json_type(${q(f)}) NOT IN ${NUMERIC_JSON}) AS ${q(`${f}__jbad`)}`;
+}
+
+function typed(f: RecordField): string {
+  const num = q(`${f}__num`);
+  const str = q(`${f}__str`);
+  const jbad = q(`${f}__jbad`);
+  const integral = `(isfinite(${num}) AND ${num} = trunc(${num}))`;
+  switch (FIELD_KINDS[f]) {
+    case 'text':
+      return `${str} AS ${q(f)}, ${jbad} AS ${q(`${f}__bad`)}`;
+    case 'date':
+      return `CASE WHEN regexp_full_match(${str}, '\\d{4}-\\d{2}-\\d{2}') THEN TRY_CAST(${str} AS DATE) END AS ${q(f)},
+      (${jbad} OR (${str} IS NOT NULL AND NOT coalesce(regexp_full_match(${str}, '\\d{4}-\\d{2}-\\d{2}') AND TRY_CAST(${str} AS DATE) IS NOT NULL, false))) AS ${q(`${f}__bad`)}`;
+    case 'money':
+    case 'measure':
+      return `CASE WHEN isfinite(${num}) THEN ${num} END AS ${q(f)}, (${jbad} OR (${num} IS NOT NULL AND NOT isfinite(${num}))) AS ${q(`${f}__bad`)}`;
+    case 'id':
+      return `CASE WHEN ${integral} AND abs(${num}) < 9007199254740992 THEN CAST(${num} AS BIGINT) END AS ${q(f)},
+      (${jbad} OR (${num} IS NOT NULL AND NOT (${integral} AND abs(${num}) < 9007199254740992))) AS ${q(`${f}__bad`)}`;
+    case 'count':
+      return `CASE WHEN ${integral} AND abs(${num}) < 2147483648 THEN CAST(${num} AS INTEGER) END AS ${q(f)},
+      (${jbad} OR (${num} IS NOT NULL AND NOT (${integral} AND abs(${num}) < 2147483648))) AS ${q(`${f}__bad`)}`;
+    case 'zip':
+      return `CASE WHEN ${integral} THEN ${num} END AS zip_number,
+      CASE WHEN ${integral} AND ${num} BETWEEN 1 AND 99999 THEN lpad(CAST(CAST(${num} AS INTEGER) AS VARCHAR), 5, '0') END AS ${q(f)},
+      (${jbad} OR (${num} IS NOT NULL AND NOT ${integral})) AS ${q(`${f}__bad`)}`;
+  }
+}
+
+/** Columns whose values identify the property (not the listing event: price, status and dates may change). */
+export const IDENTITY_FIELDS: readonly RecordField[] = ['brokered_by', 'street', 'city', 'state', 'zip_code', 'bed', 'bath', 'acre_lot', 'house_size'];
+
+const hashOf = (fields: readonly RecordField[]) => `md5(concat_ws('|', ${fields.map((f) => `coalesce(CAST(${q(f)} AS VARCHAR), '\\N')`).join(', ')}))`;
+
+const failedCodes = `list_filter([${VALIDATION_RULES.map((r) => `CASE WHEN (${r.failsWhen}) THEN '${r.code}' END`).join(',\n      ')}], x -> x IS NOT NULL)`;
+
+/** Detail of the first failing rule (rules without one use their description). */
+export const FIRST_FAILURE_DETAIL = `CASE ${VALIDATION_RULES.map(
+  (r) => `WHEN (${r.failsWhen}) THEN ${r.detail ?? `'${r.description.replaceAll("'", "''")}'`}`,
+).join('\n    ')} END`;
+
+/**
+ * `SELECT` of one typed, checked row per RAW row of `raw` (a relation with raw_records' columns).
+ * Needs temp tables allowed_state(v) and allowed_status(v), and the parameters of THRESHOLDS
+ * plus `$ingested_on` (the batch's ingestion day).
+ */
+export function checkedRowsSql(raw: string): string {
+  return `
+  SELECT *, ${failedCodes} AS failed,
+         ${hashOf(IDENTITY_FIELDS)} AS listing_id,
+         ${hashOf(RECORD_FIELDS)} AS record_hash
+  FROM (
+    SELECT batch_ordinal, row_index, raw_record_json,
+      ${RECORD_FIELDS.map(typed).join(',\n      ')}
+    FROM (
+      SELECT batch_ordinal, row_index, record_json AS raw_record_json,
+      ${RECORD_FIELDS.map(extract).join(',\n      ')}
+      FROM ${raw}
+    )
+  )`;
+}
+
+/** The clean_listings columns, in declared order and types, from a checked row. */
+export const CLEAN_COLUMNS_SQL = INGEST_TABLES.clean_listings.columns.map((c) => `CAST(${q(c.name)} AS ${c.type}) AS ${q(c.name)}`).join(', ');

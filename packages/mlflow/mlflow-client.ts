@@ -362,7 +362,7 @@ export class MlflowClient {
     const partial = `${destinationFile}.${randomUUID()}.partial`;
     try {
       await this.retrying(async () => {
-        const res = await this.send({ method: 'GET', path: `${ARTIFACTS}/artifacts/${encodeArtifactPath(full)}`, schema: empty });
+        const res = await this.send({ method: 'GET', path: `${ARTIFACTS}/artifacts/${encodeArtifactPath(full)}`, schema: empty }).catch(rethrowMissingArtifact);
         try {
           await pipeline(Readable.fromWeb(res.body as WebReadableStream), createWriteStream(partial));
         } catch (err) {
@@ -380,7 +380,7 @@ export class MlflowClient {
   async readArtifact(artifactUri: string, artifactPath: string): Promise<Buffer> {
     const full = joinArtifactPath(proxyPathOf(artifactUri), artifactPath);
     return this.retrying(async () => {
-      const res = await this.send({ method: 'GET', path: `${ARTIFACTS}/artifacts/${encodeArtifactPath(full)}`, schema: empty });
+      const res = await this.send({ method: 'GET', path: `${ARTIFACTS}/artifacts/${encodeArtifactPath(full)}`, schema: empty }).catch(rethrowMissingArtifact);
       try {
         return Buffer.from(await res.arrayBuffer());
       } catch (err) {
@@ -678,6 +678,17 @@ export class MlflowClient {
       { errorCode: timedOut ? 'TIMEOUT' : 'NETWORK_ERROR', endpoint, cause: err },
     );
   }
+}
+
+/**
+ * The proxy answers a missing artifact with 500 INTERNAL_ERROR and the store's own words
+ * (S3: "(404) when calling the HeadObject operation"); that is a not-found, not worth a retry.
+ */
+function rethrowMissingArtifact(err: unknown): never {
+  if (err instanceof MlflowError && err.httpStatus === 500 && /\(404\) when calling|NoSuchKey|No such file or directory/.test(err.message)) {
+    throw new MlflowNotFoundError(err.message, { errorCode: 'RESOURCE_DOES_NOT_EXIST', httpStatus: err.httpStatus, endpoint: err.endpoint, cause: err });
+  }
+  throw err;
 }
 
 function toKeyValues(record: Record<string, string>): { key: string; value: string }[] {

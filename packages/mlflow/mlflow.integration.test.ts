@@ -196,7 +196,10 @@ describe('MlflowClient against MLflow with PostgreSQL and SeaweedFS S3', { skip 
     await assert.rejects(client.logBatch(run.info.runId, { params: { param_0: 'changed' } }), (err: MlflowInvalidRequestError) => err instanceof MlflowInvalidRequestError && err.httpStatus === 400 && err.errorCode === 'INVALID_PARAMETER_VALUE');
     await assert.rejects(client.getModelVersionByAlias('casa-house-price', 'no-such-alias'), MlflowNotFoundError);
     await assert.rejects(client.createModelVersion({ name: 'casa-house-price', source: `runs:/${run.info.runId}/model`, runId: run.info.runId }), InvalidInputError);
-    assert.equal(requests.length - before, 4, 'one request per failing call: nothing retried');
+    await assert.rejects(client.readArtifact(run.info.artifactUri, 'no/such/file.txt'), MlflowNotFoundError);
+    await assert.rejects(client.downloadArtifact(run.info.artifactUri, 'no/such/file.txt', join(work, 'nothing')), MlflowNotFoundError);
+    assert.equal(requests.length - before, 6, 'one request per failing call: nothing retried');
+    assert.equal(existsSync(join(work, 'nothing')), false);
   });
 });
 

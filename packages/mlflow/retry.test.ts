@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backoffDelayMs, isRetryable, withRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
-import { toMlflowError, MlflowError } from './errors.js';
+import { toMlflowError, MlflowError, MlflowNotFoundError } from './errors.js';
 
 const failure = (httpStatus: number | undefined, errorCode: string, retryAfterSeconds?: number): MlflowError =>
   toMlflowError(`${httpStatus} ${errorCode}`, { httpStatus, errorCode, endpoint: 'POST /x', retryAfterSeconds });
@@ -45,6 +45,10 @@ describe('isRetryable', () => {
   ];
   for (const [status, code] of retryable) it(`retries ${status ?? 'no answer'} ${code}`, () => assert.equal(isRetryable(failure(status, code)), true));
   for (const [status, code] of permanent) it(`does not retry ${status ?? 'no answer'} ${code}`, () => assert.equal(isRetryable(failure(status, code)), false));
+  it('does not retry a not-found, whatever status carried it', () => {
+    const missing = new MlflowNotFoundError('gone', { errorCode: 'RESOURCE_DOES_NOT_EXIST', httpStatus: 500, endpoint: 'GET /x' });
+    assert.equal(isRetryable(missing), false);
+  });
   it('does not retry errors that are not from MLflow (bugs)', () => assert.equal(isRetryable(new TypeError('x is undefined')), false));
 });
 

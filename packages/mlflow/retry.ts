@@ -1,4 +1,4 @@
-import { MlflowError } from './errors.js';
+import { MlflowAlreadyExistsError, MlflowError, MlflowInvalidRequestError, MlflowNotFoundError } from './errors.js';
 
 /** How often and how patiently a failed call is tried again. Plain data, so tests and config can set it. */
 export interface RetryPolicy {
@@ -33,6 +33,7 @@ const PERMANENT_SERVER_CODES = new Set(['INVALID_STATE', 'DATA_LOSS', 'NOT_IMPLE
  */
 export function isRetryable(err: unknown): boolean {
   if (!(err instanceof MlflowError)) return false;
+  if (err instanceof MlflowNotFoundError || err instanceof MlflowAlreadyExistsError || err instanceof MlflowInvalidRequestError) return false;
   const { httpStatus, errorCode } = err;
   if (httpStatus === undefined) return errorCode === 'NETWORK_ERROR' || errorCode === 'TIMEOUT';
   if (httpStatus === 429 || httpStatus === 502 || httpStatus === 503 || httpStatus === 504) return true;

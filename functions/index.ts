@@ -1,9 +1,11 @@
 import type { CasaFunction } from '../packages/gateway/index.js';
+import { createPredictFunction } from './predict/handler.js';
 
 /**
  * Every function the gateway mounts, created from the environment. The OpenFaaS stack deploys
  * the same handlers one per container; locally they share one process.
  */
-export async function loadFunctions(): Promise<CasaFunction[]> {
-  return [];
+export async function loadFunctions(env: NodeJS.ProcessEnv = process.env): Promise<CasaFunction[]> {
+  // predict starts its cold start in the background: the gateway listens at once, and predict answers 503 until ready.
+  return [createPredictFunction({ env })];
 }

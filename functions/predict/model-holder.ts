@@ -86,6 +86,7 @@ export class ModelHolder {
   private registryReachable = false;
   private lastCheckAt: Date | null = null;
   private lastError: string | null = null;
+  private lastLoggedError: string | null = null;
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
   private closed = false;
@@ -186,13 +187,18 @@ export class ModelHolder {
       }
       this.swap(new ServingModel(ref, booster, new Date()));
       this.lastError = null;
+      this.lastLoggedError = null;
     } catch (err) {
       this.lastError = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       // A bad artifact or an empty registry is an answer: only MLflow's own failures mean unreachable.
       this.registryReachable = !(err instanceof MlflowError);
       this.lastCheckAt = new Date();
       if (!this.current) this.status = err instanceof NoProductionModelError ? 'no-model' : 'unavailable';
-      this.log(JSON.stringify({ level: 'warn', msg: this.current ? 'model re-check failed; still serving the last good model' : 'model cold start failed; will retry', serving: this.current?.ref.version ?? null, error: this.lastError }));
+      // Once per distinct error, so an outage of hours does not flood the log.
+      if (this.lastError !== this.lastLoggedError) {
+        this.log(JSON.stringify({ level: 'warn', msg: this.current ? 'model re-check failed; still serving the last good model' : 'model cold start failed; retrying', serving: this.current?.ref.version ?? null, error: this.lastError }));
+      }
+      this.lastLoggedError = this.lastError;
     }
   }
 

@@ -76,8 +76,8 @@ export const INGEST_TABLES = {
     columns: [
       { name: 'batch_ordinal', type: 'INTEGER' },
       { name: 'row_index', type: 'INTEGER', doc: 'position in the RAW batch' },
-      { name: 'listing_id', type: 'VARCHAR', doc: 'md5 of the property identity (broker, street, city, state, zip, bed, bath, lot, size): stable across price and status changes' },
-      { name: 'record_hash', type: 'VARCHAR', doc: 'md5 of every typed field: equal hashes are the same observation (dedupe key)' },
+      { name: 'listing_id', type: 'VARCHAR', doc: '16 hex digits of the MD5 of the property identity (broker, street, city, state, zip, bed, bath, lot, size): stable across price and status changes' },
+      { name: 'record_hash', type: 'VARCHAR', doc: '16 hex digits of the MD5 of every typed field: equal hashes are the same observation (dedupe key)' },
       { name: 'brokered_by', type: 'BIGINT' },
       { name: 'status', type: 'VARCHAR' },
       { name: 'price', type: 'DOUBLE' },

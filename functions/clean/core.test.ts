@@ -85,7 +85,7 @@ describe('cleanBatch: each rule, with a row that trips it and one that passes', 
     ['size_absurd', records([good({ house_size: 0 }), good({ house_size: 10_000_000 }), good({ house_size: 99 })]), records([good({ house_size: 100 }), good({ house_size: 75_000 })])],
     ['lot_absurd', records([good({ acre_lot: 100_000 })]), records([good({ acre_lot: 10_000 })])],
     ['rooms_absurd', records([good({ bed: 20, house_size: 3900 }), good({ bath: 150, house_size: 40_000 })]), records([good({ bed: 86, bath: 56, house_size: 35_666 }), good({ bed: 40, house_size: null })])],
-    ['zip_invalid', records([good({ zip_code: 0 }), good({ zip_code: 123_456 })]), records([good({ zip_code: 601 })])],
+    ['zip_invalid', records([good({ zip_code: 0 }), good({ zip_code: 123_456 })]), records([good({ zip_code: 601, city: 'Añasco "Pueblo"\\' })])],
     ['date_out_of_range', records([good({ prev_sold_date: '1850-01-01' }), good({ prev_sold_date: '2999-01-01' })]), records([good({ prev_sold_date: '1901-01-01' })])],
   ];
   let lake: Lake;
@@ -119,10 +119,11 @@ describe('cleanBatch: each rule, with a row that trips it and one that passes', 
 
   test('the clean rows are typed: zip as 5-character text, IDs as integers, dates as dates', async () => {
     const [row] = await lake.query<Record<string, unknown>>(
-      `SELECT zip_code, typeof(zip_code) AS zt, typeof(brokered_by) AS bt, typeof(bed) AS bedt, typeof(prev_sold_date) AS dt, prev_sold_date, length(listing_id) AS idlen
+      `SELECT zip_code, city, typeof(zip_code) AS zt, typeof(brokered_by) AS bt, typeof(bed) AS bedt, typeof(prev_sold_date) AS dt,
+              CAST(prev_sold_date AS VARCHAR) AS d, length(listing_id) AS idlen
        FROM clean_listings WHERE zip_code = '00601'`,
     );
-    assert.deepEqual(row, { zip_code: '00601', zt: 'VARCHAR', bt: 'BIGINT', bedt: 'INTEGER', dt: 'DATE', prev_sold_date: row!['prev_sold_date'], idlen: 32n });
+    assert.deepEqual(row, { zip_code: '00601', city: 'Añasco "Pueblo"\\', zt: 'VARCHAR', bt: 'BIGINT', bedt: 'INTEGER', dt: 'DATE', d: '2015-04-27', idlen: 16n });
   });
 
   test('a row failing several rules gets the first as its reason and all of them in reasons, with a detail', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConflictError, NotFoundError } from '../../packages/core/index.js';
 import { Duck, allOn, copyToParquetOn, runOn, type DuckDBConnection, type SqlParams } from '../../packages/duckdb/index.js';
 import { STATES, STATUSES } from '../../packages/features/index.js';
-import { INGEST_TABLES } from '../../lake-layout/ingest-tables.js';
+import { INGEST_TABLES, RECORD_FIELDS } from '../../lake-layout/ingest-tables.js';
 import type { Lake } from '../../packages/lake/index.js';
 import { RULES_VERSION, THRESHOLDS } from './rules.js';
 import { CLEAN_COLUMNS_SQL, FIRST_FAILURE_DETAIL, checkedRowsSql } from './typed-sql.js';
@@ -72,7 +72,7 @@ export async function cleanBatch(deps: CleanDeps, ordinal: number): Promise<Batc
       const rawFiles = await lake.localFiles('raw_records', { partition });
       const earlier = (await lake.snapshot('clean_listings')).files.filter((f) => Number(f.partition['batch_ordinal']) < ordinal);
       const earlierFiles = await Promise.all(earlier.map((f) => lake.localFiles('clean_listings', { partition: f.partition }))).then((l) => [...new Set(l.flat())]);
-      return writeCleaned(conn, ordinal, raw, rawFiles, earlierFiles, out);
+      return writeCleaned(conn, raw, rawFiles, earlierFiles, out);
     });
     const summary: BatchQuality = {
       batch_ordinal: ordinal,
@@ -177,10 +177,10 @@ async function createVocabulary(conn: DuckDBConnection): Promise<void> {
 type Counts = Pick<BatchQuality, 'rows_in' | 'rows_clean' | 'rows_quarantined' | 'rows_duplicate' | 'quarantined_by_reason' | 'null_rates'>;
 
 const QUARANTINE_COLUMNS = Object.fromEntries(INGEST_TABLES.quarantine.columns.map((c) => [c.name, c.type])) as Record<string, string>;
-const RAW_FIELDS_JSON = `json_object(${INGEST_TABLES.raw_records.columns
-  .slice(2, 14)
-  .map((c) => `'${c.name}', r."${c.name}"`)
-  .join(', ')})`;
+const RAW_COLUMNS = INGEST_TABLES.raw_records.columns;
+const RAW_FIELDS_JSON = `json_object(${RECORD_FIELDS.map((f) => `'${f}', r."${f}"`).join(', ')})`;
+/** Share of rows whose field was sent as null or absent, per field. */
+const NULL_RATE_PAIRS = RECORD_FIELDS.map((f) => `'${f}', CAST(count(*) FILTER (WHERE "${f}" IS NULL) AS DOUBLE) / greatest(count(*), 1)`).join(', ');
 
 /** A batch RAW could not read: one quarantine row for the whole batch, no clean rows. */
 async function writeUnparseable(conn: DuckDBConnection, raw: RawBatch, out: { quarantine: string }): Promise<Counts> {
@@ -196,85 +196,88 @@ async function writeUnparseable(conn: DuckDBConnection, raw: RawBatch, out: { qu
 
 async function writeCleaned(
   conn: DuckDBConnection,
-  ordinal: number,
   raw: RawBatch,
   rawFiles: string[],
   earlierFiles: string[],
   out: { clean: string; quarantine: string },
 ): Promise<Counts> {
   const params: SqlParams = { ...THRESHOLDS, ingested_on: raw.ingested_at };
-  const rawRelation = rawFiles.length ? `read_parquet(${listParam(rawFiles.length, 'raw')}, hive_partitioning = false)` : '(SELECT * FROM raw_empty)';
-  const fileParams: SqlParams = Object.fromEntries(rawFiles.map((f, i) => [`raw${i}`, f]));
-  if (!rawFiles.length) {
-    await runOn(conn, `CREATE OR REPLACE TEMP TABLE raw_empty AS SELECT ${INGEST_TABLES.raw_records.columns.map((c) => `CAST(NULL AS ${c.type}) AS "${c.name}"`).join(', ')} LIMIT 0`);
-  }
-  await runOn(conn, `CREATE OR REPLACE TEMP TABLE checked AS ${checkedRowsSql(rawRelation)}`, { ...params, ...fileParams });
-  const earlierParams: SqlParams = Object.fromEntries(earlierFiles.map((f, i) => [`e${i}`, f]));
+  // RAW is read once into memory: typing, the quarantine's record_json and the null rates all use it.
   await runOn(
     conn,
-    earlierFiles.length
-      ? `CREATE OR REPLACE TEMP TABLE earlier AS SELECT DISTINCT record_hash FROM read_parquet(${listParam(earlierFiles.length, 'e')}, hive_partitioning = false)`
-      : `CREATE OR REPLACE TEMP TABLE earlier AS SELECT CAST(NULL AS VARCHAR) AS record_hash LIMIT 0`,
-    earlierParams,
+    `CREATE OR REPLACE TEMP TABLE raw AS ${
+      rawFiles.length
+        ? `SELECT ${RAW_COLUMNS.map((c) => `CAST("${c.name}" AS ${c.type}) AS "${c.name}"`).join(', ')} FROM read_parquet(${listParam(rawFiles.length, 'raw')}, hive_partitioning = false)`
+        : `SELECT ${RAW_COLUMNS.map((c) => `CAST(NULL AS ${c.type}) AS "${c.name}"`).join(', ')} LIMIT 0`
+    }`,
+    Object.fromEntries(rawFiles.map((f, i) => [`raw${i}`, f])),
   );
-  // Duplicates are judged among rows that pass every rule: the first copy in the batch is kept,
-  // unless the observation is already clean from an earlier batch.
+  await runOn(conn, `CREATE OR REPLACE TEMP TABLE checked AS ${checkedRowsSql('raw')}`, params);
   await runOn(
     conn,
-    `CREATE OR REPLACE TEMP TABLE decided AS
-     SELECT *,
+    `CREATE OR REPLACE TEMP TABLE earlier AS ${
+      earlierFiles.length
+        ? `SELECT DISTINCT record_hash FROM read_parquet(${listParam(earlierFiles.length, 'e')}, hive_partitioning = false)`
+        : 'SELECT CAST(NULL AS VARCHAR) AS record_hash LIMIT 0'
+    }`,
+    Object.fromEntries(earlierFiles.map((f, i) => [`e${i}`, f])),
+  );
+  // Rejected rows only (few): a failed rule, else a duplicate. Duplicates are judged among rows
+  // that pass every rule: the first copy in the batch is kept, unless an earlier batch has it.
+  await runOn(
+    conn,
+    `CREATE OR REPLACE TEMP TABLE rejected AS
+     SELECT row_index, failed,
        CASE WHEN len(failed) > 0 THEN failed[1]
             WHEN in_earlier THEN 'duplicate_of_earlier_batch'
-            WHEN copy_rank > 1 THEN 'duplicate_in_batch' END AS reason,
+            ELSE 'duplicate_in_batch' END AS reason,
        CASE WHEN len(failed) > 0 THEN ${FIRST_FAILURE_DETAIL}
             WHEN in_earlier THEN 'the same observation (record_hash ' || record_hash || ') is clean in an earlier batch'
-            WHEN copy_rank > 1 THEN 'the same observation as row ' || first_row || ' of this batch' END AS detail
+            ELSE 'the same observation as row ' || first_row || ' of this batch' END AS detail
      FROM (
        SELECT *, record_hash IN (SELECT record_hash FROM earlier) AS in_earlier,
               row_number() OVER w AS copy_rank, first_value(row_index) OVER w AS first_row
        FROM checked
        WINDOW w AS (PARTITION BY len(failed) = 0, record_hash ORDER BY row_index)
-     )`,
+     )
+     WHERE len(failed) > 0 OR in_earlier OR copy_rank > 1`,
     params,
   );
-  const rowsClean = await copyToParquetOn(conn, `SELECT ${CLEAN_COLUMNS_SQL} FROM decided WHERE reason IS NULL ORDER BY row_index`, {}, out.clean);
+  const rowsClean = await copyToParquetOn(
+    conn,
+    `SELECT ${CLEAN_COLUMNS_SQL} FROM checked WHERE row_index NOT IN (SELECT row_index FROM rejected) ORDER BY row_index`,
+    {},
+    out.clean,
+  );
   await copyToParquetOn(
     conn,
-    `SELECT d.batch_ordinal, d.row_index, d.reason,
-            CASE WHEN len(d.failed) > 0 THEN d.failed ELSE [d.reason] END AS reasons,
-            d.detail,
+    `SELECT r.batch_ordinal, q.row_index, q.reason,
+            CASE WHEN len(q.failed) > 0 THEN q.failed ELSE [q.reason] END AS reasons,
+            q.detail,
             CAST(coalesce(r.record_json, ${RAW_FIELDS_JSON}) AS JSON) AS record_json
-     FROM (SELECT batch_ordinal, row_index, reason, failed, detail FROM decided WHERE reason IS NOT NULL) d
-     JOIN ${rawRelation} r ON r.row_index = d.row_index
-     ORDER BY d.row_index`,
-    fileParams,
+     FROM rejected q JOIN raw r ON r.row_index = q.row_index
+     ORDER BY q.row_index`,
+    {},
     out.quarantine,
   );
   const [summary] = await allOn<Record<string, unknown>>(
     conn,
-    `SELECT count(*) AS rows_in,
-            count(*) FILTER (WHERE reason IS NULL) AS rows_clean,
+    `SELECT (SELECT count(*) FROM raw) AS rows_in,
             count(*) FILTER (WHERE len(failed) > 0) AS rows_quarantined,
-            count(*) FILTER (WHERE len(failed) = 0 AND reason IS NOT NULL) AS rows_duplicate,
-            (SELECT CAST(coalesce(json_group_object(reason, n), '{}') AS VARCHAR) FROM (SELECT reason, count(*) AS n FROM decided WHERE reason IS NOT NULL GROUP BY reason ORDER BY reason)) AS by_reason
-     FROM decided`,
+            count(*) FILTER (WHERE len(failed) = 0) AS rows_duplicate,
+            (SELECT CAST(coalesce(json_group_object(reason, n), '{}') AS VARCHAR)
+             FROM (SELECT reason, count(*) AS n FROM rejected GROUP BY reason ORDER BY reason)) AS by_reason,
+            (SELECT CAST(json_object(${NULL_RATE_PAIRS}) AS VARCHAR) FROM raw) AS null_rates
+     FROM rejected`,
   );
-  const nullRates = await allOn<Record<string, unknown>>(
-    conn,
-    `SELECT ${INGEST_TABLES.raw_records.columns
-      .slice(2, 14)
-      .map((c) => `CAST(count(*) FILTER (WHERE "${c.name}" IS NULL) AS DOUBLE) / greatest(count(*), 1) AS "${c.name}"`)
-      .join(', ')}
-     FROM ${rawRelation}`,
-    fileParams,
-  );
+  const rates = JSON.parse(String(summary!['null_rates'])) as Record<string, number | null>;
   return {
     rows_in: Number(summary!['rows_in']),
     rows_clean: rowsClean,
     rows_quarantined: Number(summary!['rows_quarantined']),
     rows_duplicate: Number(summary!['rows_duplicate']),
     quarantined_by_reason: JSON.parse(String(summary!['by_reason'])) as Record<string, number>,
-    null_rates: Object.fromEntries(Object.entries(nullRates[0] ?? {}).map(([k, v]) => [k, Math.round(Number(v) * 1e6) / 1e6])),
+    null_rates: Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, Math.round(Number(v ?? 0) * 1e6) / 1e6])),
   };
 }
 

@@ -1,4 +1,6 @@
 import type { CasaFunction } from '../packages/gateway/index.js';
+import { createCleanFunction } from './clean/handler.js';
+import { createIngestFunction } from './ingest/handler.js';
 import { createPredictFunction } from './predict/handler.js';
 
 /**
@@ -7,5 +9,6 @@ import { createPredictFunction } from './predict/handler.js';
  */
 export async function loadFunctions(env: NodeJS.ProcessEnv = process.env): Promise<CasaFunction[]> {
   // predict starts its cold start in the background: the gateway listens at once, and predict answers 503 until ready.
-  return [createPredictFunction({ env })];
+  // ingest and clean read their configuration on first call, so a gateway without a data API still starts.
+  return [createIngestFunction({ env }), createCleanFunction({ env }), createPredictFunction({ env })];
 }

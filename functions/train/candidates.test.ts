@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { INGEST_TABLES } from '../../lake-layout/ingest-tables.js';
+import { isHoldout, loadCleanDataset } from '../../packages/evaluation/index.js';
+import { openLake, TABLES, type Lake } from '../../packages/lake/index.js';
+import { createSimulator } from '../../packages/simulator/index.js';
+import { BASELINE_NAME, trainCandidates, TrainingSetTooSmallError } from './candidates.js';
+import { writeSimulatedCleanBatches } from './clean-fixture.js';
+import { createTrainFunction } from './handler.js';
+
+describe('training candidates on CLEAN (no tracking)', () => {
+  let root: string;
+  let lake: Lake;
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'casa-candidates-'));
+    lake = await openLake({ location: { kind: 'local', root: join(root, 'lake') }, cacheDir: join(root, 'cache'), tables: { ...TABLES, ...INGEST_TABLES } });
+    await writeSimulatedCleanBatches(lake, createSimulator({ seed: 3, scale: 0.01 }), [0, 1, 2, 3, 4, 5]);
+  });
+  after(async () => {
+    lake.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('a row keeps its side of the split as batches are added', async () => {
+    // Prepare
+    const early = await loadCleanDataset(lake, 2);
+    const all = await loadCleanDataset(lake, 5);
+    // Act
+    const side = new Map(all.listingIds.map((id) => [id, isHoldout(id)]));
+    // Assess
+    assert.ok(all.n > early.n);
+    for (const id of early.listingIds) assert.equal(side.get(id), isHoldout(id));
+    assert.notEqual(early.digest, all.digest);
+  });
+
+  it('trains the candidates and the baseline, evaluates them per batch and picks the best by validation', async () => {
+    // Prepare
+    const data = await loadCleanDataset(lake, 5);
+    // Act
+    const out = await trainCandidates(data, {
+      candidates: [{ name: 'a', params: { max_depth: 3, eta: 0.3 } }, { name: 'b', params: { max_depth: 5, eta: 0.3 } }],
+      numBoostRound: 60,
+      earlyStoppingRounds: 5,
+    });
+    // Assess
+    assert.deepEqual(out.candidates.map((c) => c.name), ['a', 'b', BASELINE_NAME]);
+    assert.equal(out.best.validRmseLog, Math.min(...out.candidates.filter((c) => c.kind === 'xgboost').map((c) => c.validRmseLog)));
+    assert.ok(out.best.holdout.overall.rmse_log < out.baseline.holdout.overall.rmse_log);
+    assert.deepEqual(Object.keys(out.best.holdout.byBatch), ['0', '1', '2', '3', '4', '5']);
+    assert.equal(out.trainRows + out.holdoutRows, data.n);
+    assert.ok(Math.abs(out.holdoutRows / data.n - 0.2) < 0.03);
+    assert.ok(out.shapImportance.meanAbs['house_size']! > out.shapImportance.meanAbs['bed']!);
+  });
+
+  it('refuses a too-small training set before training anything', async () => {
+    const small = await loadCleanDataset(lake, 3, 3);
+    await assert.rejects(trainCandidates(small), TrainingSetTooSmallError);
+  });
+});
+
+describe('train handler: bad requests', () => {
+  const fn = createTrainFunction({ deps: () => Promise.reject(new Error('must not be reached')) });
+  const post = (body: string) => fn.handle(new Request('http://x/', { method: 'POST', body }));
+
+  it('422 with a pointer per bad field; malformed JSON; wrong method', async () => {
+    const bad = await post(JSON.stringify({ upToBatch: -1, reason: '', extra: 1 }));
+    assert.equal(bad.status, 422);
+    const problem = (await bad.json()) as { errors?: { pointer: string }[] };
+    assert.ok(problem.errors?.some((i) => i.pointer === '/upToBatch'), JSON.stringify(problem));
+    assert.equal((await post('{not json')).status, 422);
+    assert.equal((await fn.handle(new Request('http://x/'))).status, 405);
+    assert.equal((await post(JSON.stringify({ upToBatch: 1, reason: 'x', idempotencyKey: 'a b/../c' }))).status, 422);
+  });
+});

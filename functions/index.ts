@@ -2,6 +2,8 @@ import type { CasaFunction } from '../packages/gateway/index.js';
 import { createCleanFunction } from './clean/handler.js';
 import { createIngestFunction } from './ingest/handler.js';
 import { createPredictFunction } from './predict/handler.js';
+import { createPromoteFunction } from './promote/handler.js';
+import { createTrainFunction } from './train/handler.js';
 
 /**
  * Every function the gateway mounts, created from the environment. The OpenFaaS stack deploys
@@ -9,6 +11,6 @@ import { createPredictFunction } from './predict/handler.js';
  */
 export async function loadFunctions(env: NodeJS.ProcessEnv = process.env): Promise<CasaFunction[]> {
   // predict starts its cold start in the background: the gateway listens at once, and predict answers 503 until ready.
-  // ingest and clean read their configuration on first call, so a gateway without a data API still starts.
-  return [createIngestFunction({ env }), createCleanFunction({ env }), createPredictFunction({ env })];
+  // ingest, clean, train and promote read their configuration on first call, so a gateway without a data API or MLflow still starts.
+  return [createIngestFunction({ env }), createCleanFunction({ env }), createPredictFunction({ env }), createTrainFunction({ env }), createPromoteFunction({ env })];
 }

@@ -7,7 +7,7 @@ import { FEATURE_COUNT, FEATURE_NAMES, STATES, featureMatrix } from '../../packa
 import { openLake, type Lake } from '../../packages/lake/index.js';
 import { MlflowUnavailableError } from '../../packages/mlflow/index.js';
 import { Booster, DMatrix } from '../../packages/xgboost-wasm/index.js';
-import { predictRequest } from './core.js';
+import { predictListings, predictRequest } from './core.js';
 import { createPredictApp } from './handler.js';
 import { MAX_BATCH, MAX_BODY_BYTES, toListingFields } from './listing-schema.js';
 import { ModelHolder } from './model-holder.js';
@@ -91,6 +91,21 @@ describe('predict over HTTP (in process)', () => {
       assert.equal(res.status, 422);
       assert.deepEqual((await json(res)).errors.map((e: { pointer: string }) => e.pointer), ['']);
     }
+  });
+
+  it('coalesced concurrent requests each get exactly their own prices', async () => {
+    // Prepare: the same listings scored one by one, without the batcher
+    const listings = Array.from({ length: 20 }, (_, i) => ({ ...listing, bed: 1 + (i % 6), house_size: 800 + 150 * i }));
+    const model = holder.acquire();
+    const alone = listings.map((l) => predictListings(model, [l as never])[0]!.price);
+    model.release();
+    // Act: all at once, so the batcher puts them in one engine call
+    const answers = await Promise.all(listings.map(async (l, i) => json(await (i % 5 === 0 ? post(app, [l, l]) : post(app, l)))));
+    // Assess
+    answers.forEach((a, i) => {
+      const prices = a.predictions ? a.predictions.map((p: { price: number }) => p.price) : [a.price];
+      for (const p of prices) assert.ok(Math.abs(p - alone[i]!) < 1e-9 * alone[i]!, `listing ${i}: ${p} vs ${alone[i]}`);
+    });
   });
 
   it('answers 415, 413, 400 and 405 as problem+json', async () => {
@@ -231,9 +246,9 @@ describe('atomic swap', () => {
     // Act: production moves while the request is in flight
     source.promote('2');
     await holder.refresh();
-    const late = predictRequest(inFlight, listing, 'r1', new Date(), performance.now());
+    const late = await predictRequest(inFlight, listing, 'r1', new Date(), performance.now());
     const fresh = holder.acquire();
-    const now = predictRequest(fresh, listing, 'r2', new Date(), performance.now());
+    const now = await predictRequest(fresh, listing, 'r2', new Date(), performance.now());
     fresh.release();
     // Assess
     assert.equal(late.model.version, '1');

@@ -5,7 +5,7 @@ import { ConfigError, UnavailableError, errorResponse, parseEnv, problem, proble
 import type { CasaFunction } from '../../packages/gateway/index.js';
 import { openLake } from '../../packages/lake/index.js';
 import { createMlflowClientFromEnv } from '../../packages/mlflow/index.js';
-import { predictRequest } from './core.js';
+import { predictRequest, ShapBatcher, type Scorer } from './core.js';
 import { MAX_BODY_BYTES, parsePredictRequest } from './listing-schema.js';
 import { ModelHolder, type ServingModel } from './model-holder.js';
 import { mlflowModelSource, type ModelSource } from './model-source.js';
@@ -30,6 +30,8 @@ export interface PredictAppDeps {
   holder: ModelHolder;
   requestLog?: RequestLog | undefined;
   maxBodyBytes?: number;
+  /** How listings are scored (default: a ShapBatcher coalescing concurrent requests). */
+  score?: Scorer;
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
@@ -44,6 +46,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export function createPredictApp(deps: PredictAppDeps) {
   const maxBody = deps.maxBodyBytes ?? MAX_BODY_BYTES;
+  const score = deps.score ?? new ShapBatcher().score;
   const app = new Hono();
 
   app.post('/', async (c) => {
@@ -77,7 +80,7 @@ export function createPredictApp(deps: PredictAppDeps) {
         parsePredictRequest(body);
         throw notReady;
       }
-      const outcome = predictRequest(model, body, requestId, startedAt, started);
+      const outcome = await predictRequest(model, body, requestId, startedAt, started, score);
       deps.requestLog?.append(outcome.logRows);
       return new Response(JSON.stringify(outcome.body), {
         status: 200,

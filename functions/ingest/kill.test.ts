@@ -18,7 +18,7 @@ let api: DataApiServer;
 
 before(async () => {
   // Latency stretches the fetch, so kills land before, during and after the body as well as in the RAW write.
-  api = await startDataApi({ scale: 0.02, seed: 5, latencyScale: 1 });
+  api = await startDataApi({ scale: 0.02, seed: 5, latencyScale: 0.3 });
 });
 after(async () => {
   await api.close();
@@ -29,33 +29,46 @@ interface ChildRun {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
-  /** ms from "ready" to exit. */
+  /** ms from "go" to exit. */
   workMs: number;
+  pid: number;
 }
 
-/** Runs the ingest child; when `killAfterMs` is set, SIGKILLs it that long after it is ready. */
-function runChild(env: Record<string, string>, killAfterMs?: number): Promise<ChildRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let readyAt = 0;
-    let timer: NodeJS.Timeout | undefined;
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (!readyAt && stderr.includes('ready')) {
-        readyAt = performance.now();
-        if (killAfterMs !== undefined) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (code !== 0 && signal === null) return reject(new Error(`ingest child failed (${code}): ${stderr}`));
-      resolve({ code, signal, stdout, workMs: performance.now() - readyAt });
-    });
+interface Child {
+  /** Resolves once the child has loaded its modules. */
+  ready: Promise<void>;
+  /** Starts its one ingest; when `killAfterMs` is set, SIGKILLs it that long after. */
+  run(killAfterMs?: number): Promise<ChildRun>;
+}
+
+/** Spawns an ingest child that waits for "go": the next child loads while the current one works. */
+function spawnChild(env: Record<string, string>): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let markReady: () => void;
+  const ready = new Promise<void>((r) => (markReady = r));
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (stderr.includes('ready')) markReady();
   });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  return {
+    ready: Promise.race([ready, exited.then(() => Promise.reject(new Error(`ingest child exited before it was ready: ${stderr}`)))]),
+    async run(killAfterMs) {
+      const started = performance.now();
+      child.stdin!.end('go\n');
+      const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      const { code, signal } = await exited;
+      clearTimeout(timer);
+      if (code !== 0 && signal === null) throw new Error(`ingest child failed (${code}): ${stderr}`);
+      return { code, signal, stdout, workMs: performance.now() - started, pid: child.pid! };
+    },
+  };
 }
 
 function expectedSha(i: number): string {
@@ -64,15 +77,24 @@ function expectedSha(i: number): string {
   return createHash('sha256').update(body.subarray(text.indexOf('"data":') + 7, text.lastIndexOf(']') + 1)).digest('hex');
 }
 
+/** The phase the killed child's intent records, or 'before its intent' when it had not taken one yet. */
+async function phaseAfterKill(lake: { store: { get(key: string): Promise<{ body: Uint8Array } | null> } }, pid: number): Promise<string> {
+  const obj = await lake.store.get(intentKey(1));
+  const intent = obj ? (JSON.parse(new TextDecoder().decode(obj.body)) as { phase: string; owner: { pid: number } }) : null;
+  return intent && intent.owner.pid === pid ? intent.phase : 'before its intent';
+}
+
 test(`killing ingest at random points ${KILLS} times over the same batch leaves RAW with no duplicated, lost or partial rows`, async (t) => {
   // Prepare: time one undisturbed run (other lake, other group) to know where the work is
   const env = async (name: string, group: number) => {
     const lake = await dirs.make(name);
     return { CASA_DATA_API_URL: api.url, CASA_GROUP_NUMBER: String(group), CASA_LAKE_URL: lake, CASA_LAKE_CACHE_DIR: join(lake, '.cache'), CASA_INGEST_LEASE_MS: '600000' };
   };
-  const probe = await runChild(await env('probe', 9));
-  const workMs = probe.workMs;
+  const probeChild = spawnChild(await env('probe', 9));
+  await probeChild.ready;
   const target = await env('killed', 1);
+  let next = spawnChild(target);
+  const workMs = (await probeChild.run()).workMs;
   const lake = await openLakeWithIngestTables({ env: target });
   t.after(() => lake.close());
 
@@ -80,14 +102,16 @@ test(`killing ingest at random points ${KILLS} times over the same batch leaves 
   const phases: Record<string, number> = {};
   let completed = 0;
   for (let i = 0; i < KILLS; i++) {
-    const delay = Math.random() * workMs;
-    const run = await runChild(target, delay);
-    if (run.signal !== 'SIGKILL') completed++;
-    const intent = await lake.store.get(intentKey(1));
-    const phase = intent ? (JSON.parse(new TextDecoder().decode(intent.body)) as { phase: string }).phase : 'no intent';
-    phases[run.signal === 'SIGKILL' ? phase : 'finished'] = (phases[run.signal === 'SIGKILL' ? phase : 'finished'] ?? 0) + 1;
+    const current = next;
+    await current.ready;
+    next = spawnChild(target);
+    const run = await current.run(Math.random() * workMs);
+    const landed = run.signal !== 'SIGKILL' ? 'finished' : await phaseAfterKill(lake, run.pid);
+    if (landed === 'finished') completed++;
+    phases[landed] = (phases[landed] ?? 0) + 1;
   }
-  const last = JSON.parse((await runChild(target)).stdout) as { status: string; ordinal: number };
+  await next.ready;
+  const last = JSON.parse((await next.run()).stdout) as { status: string; ordinal: number };
   t.diagnostic(`work ≈ ${Math.round(workMs)} ms; where the kills landed: ${JSON.stringify(phases)}; ${completed} runs finished before their kill`);
 
   // Assess: RAW is exactly batches 0..n-1 as the simulator sends them

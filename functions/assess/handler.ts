@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { ConfigError, InvalidInputError, UnavailableError, errorResponse } from '../../packages/core/index.js';
+import type { CasaFunction } from '../../packages/gateway/index.js';
+import { assessAndStore } from './assess-and-store.js';
+import type { AssessDeps } from './core.js';
+import { assessDepsFromEnv } from './deps.js';
+
+export const AssessRequestSchema = z.strictObject({ batch: z.number().int().nonnegative() });
+
+/**
+ * POST /function/assess `{"batch": N}` → 200 the decision (`decision`: retrain | no-retrain,
+ * `leadReason`, `reasons`, the champion's errors, drift ranked by drift × importance), stored in
+ * the lake's `decisions` table · 404 batch N is not CLEAN yet · 422 bad request · 503 MLflow or the lake down.
+ */
+export function createAssessFunction(options: { deps?: () => Promise<AssessDeps>; env?: NodeJS.ProcessEnv } = {}): CasaFunction {
+  let deps: Promise<AssessDeps> | undefined;
+  const getDeps = () => {
+    deps ??= (options.deps ?? (() => assessDepsFromEnv(options.env ?? process.env)))();
+    deps.catch(() => (deps = undefined));
+    return deps;
+  };
+  return {
+    name: 'assess',
+    async handle(req: Request): Promise<Response> {
+      try {
+        if (req.method !== 'POST') return Response.json({ detail: 'use POST' }, { status: 405, headers: { allow: 'POST' } });
+        let json: unknown;
+        try {
+          json = JSON.parse(await req.text());
+        } catch {
+          throw new InvalidInputError('the request body is not valid JSON', [{ pointer: '', message: 'expected {"batch": N}' }]);
+        }
+        const parsed = AssessRequestSchema.safeParse(json);
+        if (!parsed.success) throw new InvalidInputError('invalid assess request', parsed.error.issues.map((i) => ({ pointer: `/${i.path.join('/')}`, message: i.message })));
+        const { decision } = await assessAndStore(await getDeps(), parsed.data);
+        return Response.json(decision);
+      } catch (err) {
+        return errorResponse(err instanceof ConfigError ? new UnavailableError(`assess is not configured: ${err.message}`, { cause: err }) : err);
+      }
+    },
+    async close() {
+      if (deps) (await deps.catch(() => undefined))?.lake.close();
+    },
+  };
+}

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { INGEST_TABLES } from '../../lake-layout/ingest-tables.js';
 import { isHoldout, loadCleanDataset } from '../../packages/evaluation/index.js';
 import { openLake, TABLES, type Lake } from '../../packages/lake/index.js';
+import { MlflowClient } from '../../packages/mlflow/index.js';
 import { createSimulator } from '../../packages/simulator/index.js';
 import { BASELINE_NAME, trainCandidates, TrainingSetTooSmallError } from './candidates.js';
 import { writeSimulatedCleanBatches } from './clean-fixture.js';
@@ -53,6 +54,17 @@ describe('training candidates on CLEAN (no tracking)', () => {
     assert.equal(out.trainRows + out.holdoutRows, data.n);
     assert.ok(Math.abs(out.holdoutRows / data.n - 0.2) < 0.03);
     assert.ok(out.shapImportance.meanAbs['house_size']! > out.shapImportance.meanAbs['bed']!);
+  });
+
+  it('MLflow unreachable: 503 problem+json, nothing trained', async () => {
+    // Prepare: a tracking URI where nothing listens
+    const mlflow = new MlflowClient({ trackingUri: 'http://127.0.0.1:9', retry: { maxAttempts: 1 } });
+    const fn = createTrainFunction({ deps: async () => ({ lake, mlflow, settings: { modelName: 'm', experimentName: 'e', minTrainRows: 500, gitCommit: 'x' } }) });
+    // Act
+    const res = await fn.handle(new Request('http://x/', { method: 'POST', body: JSON.stringify({ upToBatch: 5, reason: 'test', idempotencyKey: 'k1' }) }));
+    // Assess
+    assert.equal(res.status, 503);
+    assert.match(res.headers.get('content-type') ?? '', /problem\+json/);
   });
 
   it('refuses a too-small training set before training anything', async () => {

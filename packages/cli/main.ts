@@ -4,6 +4,12 @@ import { registerGatewayCommand } from './gateway-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerDataApiCommand } from '../simulator/cli.js';
 import { registerLakeCommand } from '../lake/cli.js';
+import { registerPredictCommand } from '../model-format/cli.js';
+import { registerIngestCommand } from '../../functions/ingest/cli.js';
+import { registerCleanCommand } from '../../functions/clean/cli.js';
+import { registerAssessCommand } from '../../functions/assess/cli.js';
+import { registerTrainCommand } from '../../functions/train/cli.js';
+import { registerPromoteCommand } from '../../functions/promote/cli.js';
 
 /** Builds the `casa` program: one subcommand per job. */
 export function buildProgram(): Command {
@@ -13,6 +19,12 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerDemoCommand(program);
   registerDataApiCommand(program);
+  registerIngestCommand(program);
+  registerCleanCommand(program);
+  registerAssessCommand(program);
+  registerTrainCommand(program);
+  registerPromoteCommand(program);
+  registerPredictCommand(program);
   registerLakeCommand(program);
   registerGatewayCommand(program);
   return program;

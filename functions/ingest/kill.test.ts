@@ -18,7 +18,7 @@ let api: DataApiServer;
 
 before(async () => {
   // Latency stretches the fetch, so kills land before, during and after the body as well as in the RAW write.
-  api = await startDataApi({ scale: 0.02, seed: 5, latencyScale: 0.3 });
+  api = await startDataApi({ scale: 0.005, seed: 5, latencyScale: 0.5 });
 });
 after(async () => {
   await api.close();

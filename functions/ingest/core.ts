@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
-import { ConflictError } from '../../packages/core/index.js';
+import { ConfigError, ConflictError } from '../../packages/core/index.js';
 import { Duck } from '../../packages/duckdb/index.js';
 import { cursorMayHaveMoved, type DataApiClient, type WrittenBody } from '../../packages/data-api-client/index.js';
 import type { Lake } from '../../packages/lake/index.js';
@@ -149,7 +149,7 @@ class IngestRun {
     this.now = deps.now ?? (() => new Date());
     this.emit = deps.onEvent ?? (() => undefined);
     if (this.leaseMs <= deps.client.config.timeoutMs) {
-      throw new ConflictError(`the ingest lease (${this.leaseMs} ms) must be longer than the data API timeout (${deps.client.config.timeoutMs} ms)`);
+      throw new ConfigError(`CASA_INGEST_LEASE_MS (${this.leaseMs} ms) must be longer than CASA_DATA_API_TIMEOUT_MS (${deps.client.config.timeoutMs} ms): a live ingest must never look stale`);
     }
   }
 

@@ -8,6 +8,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Command } from 'commander';
+import { registerPredictCommand } from '../../packages/model-format/cli.js';
+import { registerPromoteCommand } from '../promote/cli.js';
 import { FEATURE_NAMES } from '../../packages/features/index.js';
 import { loadCleanDataset } from '../../packages/evaluation/index.js';
 import type { Lake } from '../../packages/lake/index.js';
@@ -166,6 +169,28 @@ describe('train and promote on MLflow + PostgreSQL + SeaweedFS', { skip }, () =>
     assert.equal(tagged.currentStage, 'None');
     const run = await mlflow.getRun(weak.runId);
     assert.ok((await mlflow.readArtifact(run.info.artifactUri, 'promotion.json')).length > 100);
+  });
+
+  it('CLI: casa promote and casa predict --model models:/…@champion against the configured server and lake', async (t) => {
+    // Prepare
+    const work = await mkdtemp(join(tmpdir(), 'casa-cli-it-'));
+    t.after(() => rm(work, { recursive: true, force: true }));
+    const env = { ...process.env, MLFLOW_TRACKING_URI: stack.mlflowUrl, CASA_LAKE_URL: lake.url, CASA_LAKE_CACHE_DIR: join(work, 'cache'), CASA_MODEL_NAME: MODEL, CASA_MLFLOW_EXPERIMENT: settings.experimentName };
+    const lines: string[] = [];
+    const program = new Command('casa').exitOverride();
+    const io = { out: (x: string) => lines.push(...x.trimEnd().split('\n')), err: () => undefined, env };
+    registerPromoteCommand(program, io);
+    registerPredictCommand(program, io);
+    const csv = join(work, 'in.csv');
+    await writeFile(csv, 'brokered_by,status,price,bed,bath,acre_lot,street,city,state,zip_code,house_size,prev_sold_date\n1.0,for_sale,,3,2,0.2,5.0,Boston,Massachusetts,02118,1500.0,2010-05-01\n');
+    // Act
+    await program.parseAsync(['node', 'casa', 'promote', '--reason', 'from the CLI']);
+    const verdict = JSON.parse(lines.pop()!) as { decision: string };
+    await program.parseAsync(['node', 'casa', 'predict', '--model', `models:/${MODEL}@champion`, '--csv', csv, '--out', join(work, 'out.csv')]);
+    const scored = JSON.parse(lines.pop()!) as { scored: number };
+    // Assess: the weak challenger is still the challenger, so the CLI's promote rejects it again
+    assert.equal(verdict.decision, 'rejected');
+    assert.equal(scored.scored, 1);
   });
 
   it('Python mlflow.xgboost.load_model("models:/…@champion") predicts what casa predicts (≤ 1e-5)', { skip: existsSync(PYTHON) ? false : `${PYTHON} missing` }, async (t) => {

@@ -33,17 +33,25 @@ const DOLLAR_NOTE =
  */
 export function predictListings(model: ServingModel, listings: readonly Listing[]): Prediction[] {
   const n = listings.length;
-  const x = new Float32Array(n * FEATURE_COUNT);
-  listings.forEach((l, i) => writeFeatures(toListingFields(l), x, i * FEATURE_COUNT));
   // No feature names on the matrix: the columns are FEATURE_NAMES by construction and the model's
   // names were checked against them at load (setting names costs more than the prediction's setup).
-  const dm = DMatrix.fromRows(x, n, FEATURE_COUNT);
-  let contributions: Float32Array;
+  const dm = DMatrix.fromRows(featuresOf(listings), n, FEATURE_COUNT);
   try {
-    contributions = model.booster.predictContributions(dm, { validateFeatures: false }).values;
+    return predictionsFrom(model.booster.predictContributions(dm, { validateFeatures: false }).values, n);
   } finally {
     dm.dispose();
   }
+}
+
+/** The listings' features, row-major, as packages/features computes them for training. */
+export function featuresOf(listings: readonly Listing[]): Float32Array {
+  const x = new Float32Array(listings.length * FEATURE_COUNT);
+  listings.forEach((l, i) => writeFeatures(toListingFields(l), x, i * FEATURE_COUNT));
+  return x;
+}
+
+/** Predictions from TreeSHAP contributions ([rows, features + 1], bias last). */
+export function predictionsFrom(contributions: Float32Array, n: number): Prediction[] {
   const width = FEATURE_COUNT + 1;
   const out: Prediction[] = [];
   for (let r = 0; r < n; r++) {

@@ -10,6 +10,7 @@ import { MAX_BODY_BYTES, parsePredictRequest } from './listing-schema.js';
 import { ModelHolder, type ServingModel } from './model-holder.js';
 import { mlflowModelSource, type ModelSource } from './model-source.js';
 import { openApiDocument } from './openapi.js';
+import { WorkerShapScorer } from './worker-shap-scorer.js';
 import { RequestLog } from './request-log.js';
 
 const seconds = z.coerce.number().positive().max(86_400);
@@ -24,6 +25,8 @@ export const predictEnvSchema = z.object({
   CASA_PREDICT_LOG_MAX_QUEUE: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
   /** `off` disables the request log (benchmarks of the model path alone). */
   CASA_PREDICT_LOG: z.enum(['lake', 'off']).default('lake'),
+  /** `on`: TreeSHAP runs in a worker thread (the second core); `off`: on the main thread. */
+  CASA_PREDICT_SHAP_WORKER: z.enum(['on', 'off']).default('on'),
 });
 
 export interface PredictAppDeps {
@@ -177,7 +180,8 @@ export function createPredictFunction(options: PredictFunctionOptions = {}): Cas
           log,
         }));
   holder.start();
-  const app = createPredictApp({ holder, requestLog });
+  const worker = settings.CASA_PREDICT_SHAP_WORKER === 'on' ? new WorkerShapScorer() : undefined;
+  const app = createPredictApp({ holder, requestLog, ...(worker ? { score: worker.score } : {}) });
   return {
     name: 'predict',
     holder,
@@ -186,6 +190,7 @@ export function createPredictFunction(options: PredictFunctionOptions = {}): Cas
     async close() {
       await holder.close();
       await requestLog?.close();
+      await worker?.close();
     },
   };
 }

@@ -17,6 +17,8 @@ export class ServingModel {
     readonly ref: ModelRef,
     readonly booster: Booster,
     readonly loadedAt: Date,
+    /** The model file, for engines in other threads (WorkerShapScorer). */
+    readonly bytes: Uint8Array = booster.saveModel('ubj'),
   ) {}
 
   acquire(): this {
@@ -185,7 +187,7 @@ export class ModelHolder {
         booster.dispose();
         return;
       }
-      this.swap(new ServingModel(ref, booster, new Date()));
+      this.swap(new ServingModel(ref, booster, new Date(), fetched.bytes));
       this.lastError = null;
       this.lastLoggedError = null;
     } catch (err) {

@@ -34,6 +34,8 @@ export interface LoadResult {
   rps: number;
   p50_ms: number;
   p99_ms: number;
+  /** Every latency in ms, sorted. */
+  latencies: number[];
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
@@ -68,7 +70,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const seconds = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
   const q = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! : NaN);
-  return { requests: latencies.length, non2xx, errors, seconds, rps: latencies.length / seconds, p50_ms: q(0.5), p99_ms: q(0.99) };
+  return { requests: latencies.length, non2xx, errors, seconds, rps: latencies.length / seconds, p50_ms: q(0.5), p99_ms: q(0.99), latencies };
 }
 
 function safeJson(text: string): unknown {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError } from '../../packages/core/index.js';
-import { Duck, allOn, copyToParquetOn, runOn, type DuckDBConnection, type SqlParams } from '../../packages/duckdb/index.js';
+import { allOn, copyToParquetOn, runOn, type DuckDBConnection, type SqlParams } from '../../packages/duckdb/index.js';
+import { sharedDuck } from '../ingest/shared-duck.js';
 import { STATES, STATUSES } from '../../packages/features/index.js';
 import { INGEST_TABLES, RECORD_FIELDS } from '../../lake-layout/ingest-tables.js';
 import type { Lake } from '../../packages/lake/index.js';
@@ -64,7 +65,7 @@ export async function cleanBatch(deps: CleanDeps, ordinal: number): Promise<Batc
   const out = { clean: join(workDir, `${randomUUID()}.parquet`), quarantine: join(workDir, `${randomUUID()}.parquet`), quality: join(workDir, `${randomUUID()}.parquet`) };
   const partition = { batch_ordinal: String(ordinal) };
   const now = deps.now ?? (() => new Date());
-  const duck = await Duck.open();
+  const duck = await sharedDuck();
   try {
     const counts = await duck.withConnection(async (conn) => {
       await createVocabulary(conn);
@@ -115,7 +116,6 @@ export async function cleanBatch(deps: CleanDeps, ordinal: number): Promise<Batc
     deps.onEvent?.({ type: 'cleaned', summary });
     return summary;
   } finally {
-    duck.close();
     await Promise.all(Object.values(out).map((p) => rm(p, { force: true })));
   }
 }

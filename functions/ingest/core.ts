@@ -4,12 +4,12 @@ import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { ConfigError, ConflictError } from '../../packages/core/index.js';
-import { Duck } from '../../packages/duckdb/index.js';
 import { cursorMayHaveMoved, type DataApiClient, type WrittenBody } from '../../packages/data-api-client/index.js';
 import type { Lake } from '../../packages/lake/index.js';
 import { SequenceDivergedError, RawStateError } from './errors.js';
 import { acquireIntent, type IntentHandle, type IntentRecord } from './intent.js';
 import { writeRawRecordsParquet } from './raw-records.js';
+import { sharedDuck } from './shared-duck.js';
 
 /** What ingest needs: the lake (with the RAW tables declared) and a data API client. */
 export interface IngestDeps {
@@ -252,13 +252,7 @@ class IngestRun {
 
     if (body.kind === 'array') {
       const parquet = this.tempPath('parquet');
-      const duck = await Duck.open();
-      let converted;
-      try {
-        converted = await writeRawRecordsParquet(duck, body.path, body.bytes, ordinal, parquet);
-      } finally {
-        duck.close();
-      }
+      const converted = await writeRawRecordsParquet(await sharedDuck(), body.path, body.bytes, ordinal, parquet);
       if (converted.kind === 'parquet') {
         rows = converted.rows;
         await lake.commit('raw_records', {

@@ -57,8 +57,10 @@ try {
     await pipeline(Readable.fromWeb(res.body as never), createWriteStream(path));
     bodies.push(path);
   }
-  const reference = JSON.parse(await runChild('reference', [here('./reference.ts'), bodiesDir, ...bodies], {})) as { rows: number; seconds: number; peak_rss_mb: number };
-  log(`reference (DuckDB read_json → Parquet of the ${bodies.length} saved responses): ${reference.rows.toLocaleString('en-US')} rows in ${reference.seconds.toFixed(2)} s, peak RSS ${reference.peak_rss_mb} MB`);
+  const ref = JSON.parse(await runChild('reference', [here('./reference.ts'), bodiesDir, ...bodies], {})) as { rows: number; plain_seconds: number; typed_seconds: number; peak_rss_mb: number };
+  const reference = { rows: ref.rows, seconds: ref.plain_seconds };
+  log(`reference (plain DuckDB read_json → Parquet of the ${bodies.length} saved responses): ${ref.rows.toLocaleString('en-US')} rows in ${ref.plain_seconds.toFixed(2)} s, peak RSS ${ref.peak_rss_mb} MB`);
+  log(`  (the same with the record type spelled out: ${ref.typed_seconds.toFixed(2)} s — shown for comparison; the target uses the plain one)`);
   await rm(bodiesDir, { recursive: true, force: true });
 
   // 3. The measured run: group 2's sequence through ingest and clean into a fresh lake.
@@ -77,6 +79,7 @@ try {
   if (measured.rows !== reference.rows) throw new Error(`ingest took ${measured.rows} rows, the reference read ${reference.rows}`);
 
   const ratio = measured.seconds / reference.seconds;
+  log(`  (ingest + clean vs the typed reference: ${(measured.seconds / ref.typed_seconds).toFixed(2)}×)`);
   log(
     `targets: seconds ≤ 2 × reference → ${ratio.toFixed(2)}× ${ratio <= 2 ? 'PASS' : 'FAIL'}; ` +
       `${scale === 1 ? `under 60 s → ${measured.seconds < 60 ? 'PASS' : 'FAIL'}; ` : ''}peak RSS < 1,536 MB → ${measured.peak_rss_mb < 1536 ? 'PASS' : 'FAIL'}`,

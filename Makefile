@@ -10,7 +10,7 @@ export CASA_CACHE
 export CASA_WEED_BIN ?= $(CASA_CACHE)/bin/weed
 NPM_STAMP := node_modules/.casa-installed
 
-.PHONY: help demo test setup setup-test npm apt weed venv typecheck
+.PHONY: help demo test setup setup-test npm apt weed venv mlflow typecheck
 
 help:
 	@echo "make demo   install what is missing, then run casa end to end on embedded defaults"
@@ -25,8 +25,8 @@ test: setup-test typecheck
 typecheck: npm
 	npx tsc -p tsconfig.json --noEmit
 
-setup: npm apt
-setup-test: npm apt weed venv
+setup: npm apt mlflow
+setup-test: npm apt weed venv mlflow
 
 npm: $(NPM_STAMP)
 $(NPM_STAMP): package.json package-lock.json
@@ -41,4 +41,6 @@ weed:
 
 venv:
 	bash scripts/setup-venv.sh
+
+mlflow:
 	bash scripts/setup-mlflow.sh

@@ -2,6 +2,8 @@
 // train, promote — against real MLflow (PostgreSQL metadata, SeaweedFS S3 artifacts behind the
 // artifact proxy) and a local lake, with the decisions pinned. One stack for the file (~15 s).
 import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Lake } from '../../packages/lake/index.js';
 import type { MlflowClient } from '../../packages/mlflow/index.js';
@@ -39,6 +41,9 @@ describe("the simulator's batch plan through assess → train → promote", { sk
     for (let batch = 0; batch <= 5; batch++) {
       const r = await runBatchPipeline({ lake, mlflow, settings, pool, clean: false, training: { candidates: QUICK, numBoostRound: 80, earlyStoppingRounds: 10 } }, { batch });
       console.log(formatBatchLine(r.line));
+      // Set CASA_ASSESS_REPORT_DIR to keep each batch's report for reading (e.g. as a CI artifact).
+      const dir = process.env.CASA_ASSESS_REPORT_DIR;
+      if (dir) await mkdir(dir, { recursive: true }).then(() => writeFile(join(dir, `batch-${batch}.md`), r.markdown));
       results.push(r);
     }
   });

@@ -45,7 +45,7 @@ describe('the explanation report', () => {
     assert.equal(e.leadRule, 'degradation');
     assert.match(e.summary, /^Batch 4 \(400 rows\): retrain\. The production model v1 is 100\.0 % worse on this batch than on its own holdout \(RMSE of log price 0\.600;/);
     assert.match(e.summary, /matter most to the model: house_size \(drift 0\.80, 60\.0 % of its attributions\)/);
-    assert.match(e.summary, /Drifted but ignored by the model: city\./);
+    assert.match(e.summary, /Drifted, but the model gives them no weight: city\./);
     assert.match(e.summary, /Prices moved: median \$126k in the training data vs \$253k in this batch\./);
     assert.match(e.summary, /Production: v1\.$/);
   });

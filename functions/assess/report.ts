@@ -102,7 +102,7 @@ export function summarise(e: Omit<Explanation, 'summary' | 'format'>): string {
   const unused = e.driftedFeatures.filter((d) => d.contribution === 0).map((d) => d.feature);
   if (used.length) parts.push(`The inputs that moved and matter most to the model: ${used.map((d) => `${d.feature} (drift ${d.score.toFixed(2)}, ${pct(d.importanceShare)} of its attributions)`).join(', ')}.`);
   else if (c) parts.push('None of the inputs the model relies on drifted.');
-  if (unused.length) parts.push(`Drifted but ignored by the model: ${unused.join(', ')}.`);
+  if (unused.length) parts.push(`Drifted, but the model gives them no weight: ${unused.join(', ')}.`);
   if (e.target?.drifted && e.target.referenceMedian !== null && e.target.currentMedian !== null) {
     parts.push(`Prices moved: median ${dollars(e.target.referenceMedian)} in the training data vs ${dollars(e.target.currentMedian)} in this batch.`);
   }

@@ -39,3 +39,14 @@ test('an expired lease is taken over; a live one makes a waiter give up with a c
   await taken.release();
   await (await acquireLock(store, 'locks/a.lock', { waitMs: 50 })).release();
 });
+
+test('a holder that renews keeps its short lease past the TTL; once released, the next one gets it', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'casa-lock-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const store = new LocalDirectoryStore(root);
+  const held = await acquireLock(store, 'locks/r.lock', { ttlMs: 500, renewEveryMs: 50 });
+  await new Promise((r) => setTimeout(r, 1200)); // more than two TTLs
+  await assert.rejects(acquireLock(store, 'locks/r.lock', { waitMs: 300, pollMs: 20 }), ConflictError);
+  await held.release();
+  await (await acquireLock(store, 'locks/r.lock', { waitMs: 100 })).release();
+});

@@ -16,15 +16,18 @@ export interface HeldLock {
  * A lease in the lake's object store, taken with one put-if-absent (the store's conditional
  * write, the same guarantee the manifests rely on). A holder that died is replaced once its
  * lease expires, with put-if-match on the expired body's ETag so two waiters cannot both take it.
+ * With `renewEveryMs` a live holder extends its lease on a timer, so a short TTL frees the
+ * lease soon after a crash without ever expiring under a long, healthy holder.
  */
-export async function acquireLock(store: ObjectStore, key: string, options: { ttlMs?: number; waitMs?: number; pollMs?: number } = {}): Promise<HeldLock> {
+export async function acquireLock(store: ObjectStore, key: string, options: { ttlMs?: number; waitMs?: number; pollMs?: number; renewEveryMs?: number } = {}): Promise<HeldLock> {
   const ttlMs = options.ttlMs ?? 10 * 60_000;
   const deadline = Date.now() + (options.waitMs ?? 120_000);
   const owner = randomUUID();
   const body = () => new TextEncoder().encode(JSON.stringify({ owner, expiresAt: Date.now() + ttlMs } satisfies LockBody));
+  let etag = '';
   for (;;) {
     try {
-      await store.putIfAbsent(key, body());
+      etag = (await store.putIfAbsent(key, body())).etag;
       break;
     } catch (err) {
       if (!(err instanceof PreconditionFailedError)) throw err;
@@ -34,7 +37,7 @@ export async function acquireLock(store: ObjectStore, key: string, options: { tt
       const held = JSON.parse(new TextDecoder().decode(current.body)) as LockBody;
       if (held.expiresAt < Date.now()) {
         try {
-          await store.putIfMatch(key, body(), current.etag);
+          etag = (await store.putIfMatch(key, body(), current.etag)).etag;
           break;
         } catch (err) {
           if (!(err instanceof PreconditionFailedError)) throw err;
@@ -44,9 +47,18 @@ export async function acquireLock(store: ObjectStore, key: string, options: { tt
     if (Date.now() > deadline) throw new ConflictError(`another promotion holds ${key}; try again later`);
     await new Promise((r) => setTimeout(r, (options.pollMs ?? 200) * (0.5 + Math.random())));
   }
+  let renewing: Promise<void> = Promise.resolve();
+  const timer = options.renewEveryMs
+    ? setInterval(() => {
+        renewing = store.putIfMatch(key, body(), etag).then((r) => void (etag = r.etag)).catch(() => clearInterval(timer));
+      }, options.renewEveryMs)
+    : undefined;
+  timer?.unref();
   return {
     owner,
     async release() {
+      clearInterval(timer);
+      await renewing;
       const current = await store.get(key);
       if (current && (JSON.parse(new TextDecoder().decode(current.body)) as LockBody).owner === owner) await store.delete(key);
     },

@@ -10,6 +10,7 @@ import { writeModelDirectory } from '../../packages/model-format/index.js';
 import type { XGBoostPool } from '../../packages/xgboost-wasm/index.js';
 import { BASELINE_NAME, DEFAULT_CANDIDATES, splitDataset, trainCandidates, TrainingSetTooSmallError, type CandidateOutcome, type TrainingOptions } from './candidates.js';
 import type { TrainSettings } from './config.js';
+import { acquireLock } from '../promote/lock.js';
 
 /** Tags casa writes on runs and model versions (the UI, promote and assess read them). */
 export const TAGS = {
@@ -136,20 +137,31 @@ async function resumeByKey(deps: TrainDeps, key: string): Promise<TrainCallResul
  */
 export async function trainAndRegister(deps: TrainDeps, req: TrainRequest): Promise<TrainCallResult> {
   const t0 = performance.now();
-  const { lake, mlflow, settings } = deps;
   const log = deps.log ?? (() => undefined);
   if (!Number.isSafeInteger(req.upToBatch) || req.upToBatch < 0) throw new InvalidInputError('upToBatch must be a non-negative integer', [{ pointer: '/upToBatch', message: 'non-negative integer' }]);
   if (typeof req.reason !== 'string' || req.reason.trim() === '' || req.reason.length > 5000) throw new InvalidInputError('reason must be 1–5000 characters', [{ pointer: '/reason', message: '1–5000 characters' }]);
   if (req.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(req.idempotencyKey)) {
     throw new InvalidInputError('idempotencyKey must be 1–128 characters of [A-Za-z0-9._:@-]', [{ pointer: '/idempotencyKey', message: 'bad characters or length' }]);
   }
-  if (req.idempotencyKey) {
+  if (!req.idempotencyKey) return trainOnce(deps, req, t0);
+  // Calls with the same key run one at a time (a lease in the lake), so a retry that overlaps
+  // the original waits for it and then finds its version instead of training again.
+  const lock = await acquireLock(deps.lake.store, `locks/train/${req.idempotencyKey.replace(/[^A-Za-z0-9_.+@-]/g, '_')}.lock`, { ttlMs: 60_000, renewEveryMs: 15_000, waitMs: 2 * 3_600_000, pollMs: 500 });
+  try {
     const previous = await resumeByKey(deps, req.idempotencyKey);
     if (previous) {
       log({ msg: 'train: already trained for this idempotency key', version: previous.version });
       return previous;
     }
+    return await trainOnce(deps, req, t0);
+  } finally {
+    await lock.release();
   }
+}
+
+async function trainOnce(deps: TrainDeps, req: TrainRequest, t0: number): Promise<TrainCallResult> {
+  const { lake, mlflow, settings } = deps;
+  const log = deps.log ?? (() => undefined);
 
   const data = await loadCleanDataset(lake, req.upToBatch);
   assertTrainable(data, deps, req.upToBatch);

@@ -218,4 +218,16 @@ describe('train and promote on MLflow + PostgreSQL + SeaweedFS', { skip }, () =>
     const maxDiff = Math.max(...python.map((p, i) => Math.abs(p - casa[i]!)));
     assert.ok(maxDiff <= 1e-5, `max |python − casa| = ${maxDiff}`);
   });
+
+  it('two overlapping calls with the same idempotency key register one version', async () => {
+    // Act
+    const [a, b] = await Promise.all([
+      trainAndRegister(deps(), { upToBatch: 5, reason: 'overlap', idempotencyKey: 'train-overlap' }),
+      trainAndRegister(deps(), { upToBatch: 5, reason: 'overlap', idempotencyKey: 'train-overlap' }),
+    ]);
+    // Assess
+    assert.deepEqual([a.status, b.status].sort(), ['already-trained', 'trained']);
+    assert.equal(a.version, b.version);
+    assert.equal((await allModelVersions(mlflow, MODEL)).filter((v) => v.tags[TAGS.idempotencyKey] === 'train-overlap').length, 1);
+  });
 });

@@ -122,6 +122,10 @@ async function readBody(req: Request, max: number): Promise<string | undefined> 
     return undefined;
   }
   if (!req.body) return '';
+  if (Number.isFinite(declared)) {
+    const bytes = new Uint8Array(await req.arrayBuffer()); // the common case: one read, length known
+    return bytes.byteLength > max ? undefined : new TextDecoder().decode(bytes);
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = req.body.getReader();

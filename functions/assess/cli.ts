@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { assessAndStore } from './assess-and-store.js';
 import { assessDepsFromEnv } from './deps.js';
-import { formatBatchLine, runBatchPipeline } from './pipeline.js';
+import { explainBatch, formatBatchLine, runBatchPipeline } from './pipeline.js';
 import { trainSettingsFromEnv } from '../train/config.js';
 import { gateFromEnv } from '../promote/gate.js';
 
@@ -28,10 +28,11 @@ export function registerAssessCommand(program: Command, io: AssessCommandIo = {}
       return Number(v);
     })
     .option('--pipeline', 'run the whole step: clean the batch if needed, assess, and on retrain train on batches 0..N and promote')
+    .option('--publish', 'after train and promote ran on their own: build, store and upload the report of batch N')
     .option('--lake <url>', 'lake location: a path, file:///path or s3://bucket/prefix (default: $CASA_LAKE_URL or .casa/lake)')
     .option('--markdown', 'print the whole explanation report (Markdown) to stderr, not only its summary')
     .addHelpText('after', '\nNeeds MLFLOW_TRACKING_URI (the champion is read from the registry).\nExamples:\n  npx casa assess --batch 4\n  npx casa assess --batch 4 --pipeline --markdown')
-    .action(async (opts: { batch: number; pipeline?: boolean; lake?: string; markdown?: boolean }) => {
+    .action(async (opts: { batch: number; pipeline?: boolean; publish?: boolean; lake?: string; markdown?: boolean }) => {
       const env = io.env ?? process.env;
       const deps = await assessDepsFromEnv(env, opts.lake);
       try {
@@ -40,6 +41,12 @@ export function registerAssessCommand(program: Command, io: AssessCommandIo = {}
           err(`${opts.markdown ? r.markdown : r.explanation.summary}\n`);
           err(`${formatBatchLine(r.line)}\n`);
           out(`${JSON.stringify(r.line)}\n`);
+          return;
+        }
+        if (opts.publish) {
+          const p = await explainBatch(deps, { batch: opts.batch });
+          err(`${opts.markdown ? p.markdown : p.explanation.summary}\n`);
+          out(`${JSON.stringify(p.explanation)}\n`);
           return;
         }
         const r = await assessAndStore(deps, { batch: opts.batch });

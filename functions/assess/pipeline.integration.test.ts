@@ -143,12 +143,23 @@ describe("the simulator's batch plan through assess → train → promote", { sk
     assert.match(stored[3]!.report_md ?? '', /^# Batch 3: no-retrain/);
   });
 
-  it('the handler answers POST {"batch": N} with the decision, and 404 for a batch not in CLEAN', async () => {
+  it('the handler answers POST {"batch": N} with the decision, publishes a report on {"publish": true}, and 404s what is not there', async () => {
     const fn = createAssessFunction({ deps: async () => ({ lake, mlflow, settings }) });
     const ok = await fn.handle(new Request('http://x/function/assess', { method: 'POST', body: JSON.stringify({ batch: 5 }) }));
     assert.equal(ok.status, 200);
     const body = (await ok.json()) as { batch: number; decision: string; leadRule: string };
     assert.deepEqual([body.batch, body.decision, body.leadRule], [5, 'no-retrain', 'already-trained-on']);
+    // The DAG's path: train and promote called on their own, then the report published.
+    const pub = await fn.handle(new Request('http://x/function/assess', { method: 'POST', body: JSON.stringify({ batch: 4, publish: true }) }));
+    assert.equal(pub.status, 200);
+    const e = (await pub.json()) as { batch: number; training: { version: string } | null; promotion: { decision: string } | null; shapComparison: { spearman: number } | null; summary: string };
+    assert.equal(e.batch, 4);
+    assert.equal(e.training?.version, results[4]!.training!.version);
+    assert.equal(e.promotion?.decision, results[4]!.promotion!.decision);
+    assert.ok(e.shapComparison && Number.isFinite(e.shapComparison.spearman));
+    assert.equal(e.summary.replace(/Production: v\d+\.$/, ''), results[4]!.explanation.summary.replace(/Production: v\d+\.$/, ''));
+    const notAssessed = await fn.handle(new Request('http://x/function/assess', { method: 'POST', body: JSON.stringify({ batch: 9, publish: true }) }));
+    assert.equal(notAssessed.status, 404);
     const missing = await fn.handle(new Request('http://x/function/assess', { method: 'POST', body: JSON.stringify({ batch: 9 }) }));
     assert.equal(missing.status, 404);
     assert.match(missing.headers.get('content-type') ?? '', /problem\+json/);

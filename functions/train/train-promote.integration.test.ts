@@ -230,4 +230,24 @@ describe('train and promote on MLflow + PostgreSQL + SeaweedFS', { skip }, () =>
     assert.equal(a.version, b.version);
     assert.equal((await allModelVersions(mlflow, MODEL)).filter((v) => v.tags[TAGS.idempotencyKey] === 'train-overlap').length, 1);
   });
+
+  it('MLflow unreachable after the runs started (not even able to mark them FAILED): the retry marks them FAILED and registers once', async () => {
+    // Prepare: everything but run creation and searches fails, as if MLflow went down mid-training
+    const viaProxy = { ...deps(), mlflow: stack.client({ viaProxy: true }) };
+    stack.setFault((_method, path) => /log-batch|runs\/update|mlflow-artifacts|model-versions\/create/.test(path));
+    // Act
+    await assert.rejects(trainAndRegister(viaProxy, { upToBatch: 5, reason: 'down', idempotencyKey: 'train-down' }));
+    const exp = (await mlflow.findExperimentByName(settings.experimentName))!;
+    const stuck = await mlflow.searchAllRuns({ experimentIds: [exp.experimentId], filter: `tags.\`${TAGS.idempotencyKey}\` = 'train-down'` });
+    stack.setFault(undefined);
+    const retried = await trainAndRegister(viaProxy, { upToBatch: 5, reason: 'down', idempotencyKey: 'train-down' });
+    // Assess
+    assert.deepEqual([...new Set(stuck.map((r) => r.info.status))], ['RUNNING']);
+    assert.equal(retried.status, 'trained');
+    const runs = await mlflow.searchAllRuns({ experimentIds: [exp.experimentId], filter: `tags.\`${TAGS.idempotencyKey}\` = 'train-down'` });
+    const status = (id: string) => runs.find((r) => r.info.runId === id)!.info.status;
+    for (const r of stuck) assert.equal(status(r.info.runId), 'FAILED');
+    assert.equal(runs.filter((r) => r.info.status === 'FINISHED').length, QUICK.length + 1);
+    assert.equal((await allModelVersions(mlflow, MODEL)).filter((v) => v.tags[TAGS.idempotencyKey] === 'train-down').length, 1);
+  });
 });

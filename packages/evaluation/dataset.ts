@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { InvalidInputError } from '../core/index.js';
 import { FEATURE_COUNT, toTarget, writeFeatures, type ListingFields } from '../features/index.js';
 import { Duck, sqlString } from '../duckdb/index.js';
 import type { Lake } from '../lake/index.js';
@@ -104,6 +106,7 @@ export async function cleanBatchesUpTo(lake: Lake, upTo: number): Promise<number
  * from the property's identity. Every input column is kept as text in `raw` for writing back.
  */
 export async function readRealtorCsv(path: string): Promise<{ columns: string[]; raw: Record<string, string | null>[]; rows: (LabelledRow & { reason: string | null })[] }> {
+  if (!existsSync(path)) throw new InvalidInputError(`${path}: no such file`, [{ pointer: '/csv', message: 'no such file' }]);
   const duck = await Duck.open({ threads: 2 });
   try {
     // read_csv's path cannot be a bound parameter; it is quoted as a literal.
@@ -111,7 +114,7 @@ export async function readRealtorCsv(path: string): Promise<{ columns: string[];
     const cols = (await duck.all<{ column_name: string }>(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${src})`)).map((r) => r.column_name);
     const required = ['status', 'bed', 'bath', 'acre_lot', 'state', 'zip_code', 'house_size', 'prev_sold_date'];
     const missing = required.filter((c) => !cols.includes(c));
-    if (missing.length) throw new Error(`${path}: missing column(s) ${missing.join(', ')} (expected the realtor dataset's columns)`);
+    if (missing.length) throw new InvalidInputError(`${path}: missing column(s) ${missing.join(', ')} (expected the realtor dataset's columns)`);
     const has = (c: string) => cols.includes(c);
     const opt = (c: string) => (has(c) ? `"${c}"` : 'NULL');
     const raw = await duck.all<Record<string, string | null>>(`SELECT * FROM ${src}`);

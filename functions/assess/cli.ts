@@ -37,7 +37,7 @@ export function registerAssessCommand(program: Command, io: AssessCommandIo = {}
       const deps = await assessDepsFromEnv(env, opts.lake);
       try {
         if (opts.pipeline) {
-          const r = await runBatchPipeline({ ...deps, settings: trainSettingsFromEnv(env), gate: gateFromEnv(env) }, { batch: opts.batch });
+          const r = await runBatchPipeline({ ...deps, settings: trainSettingsFromEnv(env), gate: gateFromEnv(env), clean: true }, { batch: opts.batch });
           err(`${opts.markdown ? r.markdown : r.explanation.summary}\n`);
           err(`${formatBatchLine(r.line)}\n`);
           out(`${JSON.stringify(r.line)}\n`);

@@ -164,4 +164,21 @@ describe("the simulator's batch plan through assess → train → promote", { sk
     assert.equal(missing.status, 404);
     assert.match(missing.headers.get('content-type') ?? '', /problem\+json/);
   });
+
+  it('a first batch too small for train is recorded as refused, not a crash, and nothing is registered', async () => {
+    // Prepare: ~370 rows — above assess's 200-row minimum, below train's 500 train-side rows
+    const tiny = await stack.newLake();
+    const [n] = await writeSimulatedCleanBatches(tiny, createSimulator({ seed: 42, scale: 0.005 }), [0]);
+    const small = { ...settings, modelName: 'casa-assess-tiny', experimentName: 'casa-assess-tiny' };
+    // Act
+    const r = await runBatchPipeline({ lake: tiny, mlflow, settings: small, pool, clean: false, training: { candidates: QUICK, numBoostRound: 20 } }, { batch: 0 });
+    // Assess
+    assert.ok(n! >= 200 && n! < 700, `${n} rows`);
+    assert.equal(r.line.decision, 'retrain');
+    assert.match(r.line.trainingRefused ?? '', /too small/);
+    assert.equal(r.line.trainedVersion, null);
+    assert.equal(r.line.productionVersion, null);
+    assert.match(formatBatchLine(r.line), /train refused/);
+    assert.deepEqual((await readDecisions(tiny)).map((d) => [d.batch_ordinal, d.decision, d.trained_version]), [[0, 'retrain', null]]);
+  });
 });

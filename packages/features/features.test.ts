@@ -26,6 +26,7 @@ describe('features', () => {
     assert.equal(byName.state, STATES.indexOf('Massachusetts'));
     assert.equal(byName.status, 1);
     assert.equal(byName.zip3, 16);
+    assert.equal(byName.zip, 1609);
     assert.ok(Math.abs(byName.prev_sold_year! - (2020 + 183 / 366)) < 1e-3);
   });
 
@@ -36,6 +37,7 @@ describe('features', () => {
     assert.ok(Number.isNaN(out[4]));
     assert.ok(Number.isNaN(out[6]));
     assert.ok(Number.isNaN(out[7]));
+    assert.ok(Number.isNaN(out[8]));
   });
 
   it('lays many listings out row-major', () => {

@@ -27,6 +27,7 @@ export const FEATURES = [
   { name: 'state', type: 'q', doc: 'state, as its position in the vocabulary' },
   { name: 'status', type: 'q', doc: 'for_sale / sold / ready_to_build, as a code' },
   { name: 'zip3', type: 'q', doc: 'first three ZIP digits: a coarse, ordered location' },
+  { name: 'zip', type: 'q', doc: 'the five-digit ZIP as a number: a fine location (neighbouring ZIPs are numerically close)' },
   { name: 'prev_sold_year', type: 'q', doc: 'year of the previous sale, with the day as a fraction' },
 ] as const;
 
@@ -50,7 +51,8 @@ export function decimalYear(date: string | null): number {
 
 /** Writes one listing's features into `out` at `offset` (row-major), so a batch fills one Float32Array. */
 export function writeFeatures(listing: ListingFields, out: Float32Array, offset = 0): void {
-  const zip3 = listing.zip_code !== null && /^\d{5}$/.test(listing.zip_code) ? Number(listing.zip_code.slice(0, 3)) : NaN;
+  const zip5 = listing.zip_code !== null && /^\d{5}$/.test(listing.zip_code) ? Number(listing.zip_code) : NaN;
+  const zip3 = Math.floor(zip5 / 100);
   out[offset] = orNaN(listing.bed);
   out[offset + 1] = orNaN(listing.bath);
   out[offset + 2] = orNaN(listing.house_size);
@@ -58,7 +60,8 @@ export function writeFeatures(listing: ListingFields, out: Float32Array, offset 
   out[offset + 4] = orNaN(stateCode(listing.state));
   out[offset + 5] = orNaN(statusCode(listing.status));
   out[offset + 6] = zip3;
-  out[offset + 7] = decimalYear(listing.prev_sold_date);
+  out[offset + 7] = zip5;
+  out[offset + 8] = decimalYear(listing.prev_sold_date);
 }
 
 /** Features of many listings as one row-major matrix. */

@@ -33,14 +33,16 @@ describe("the simulator's batch plan through assess → train → promote", { sk
   const settings = { modelName: 'casa-assess-it', experimentName: 'casa-assess-it', minTrainRows: 500, gitCommit: 'test-commit' };
 
   before(async () => {
+    const t0 = performance.now();
     stack = await startStack();
+    console.log(`stack started in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     mlflow = stack.client();
     lake = await stack.newLake();
     pool = new XGBoostPool({ size: 2 });
     rows = await writeSimulatedCleanBatches(lake, createSimulator({ seed: 42, scale: SCALE }), [0, 1, 2, 3, 4, 5]);
     for (let batch = 0; batch <= 5; batch++) {
       const r = await runBatchPipeline({ lake, mlflow, settings, pool, clean: false, training: { candidates: QUICK, numBoostRound: 80, earlyStoppingRounds: 10 } }, { batch });
-      console.log(formatBatchLine(r.line));
+      console.log(`${formatBatchLine(r.line)} (${r.line.seconds.toFixed(1)} s)`);
       // Set CASA_ASSESS_REPORT_DIR to keep each batch's report for reading (e.g. as a CI artifact).
       const dir = process.env.CASA_ASSESS_REPORT_DIR;
       if (dir) await mkdir(dir, { recursive: true }).then(() => writeFile(join(dir, `batch-${batch}.md`), r.markdown));

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError } from '../../packages/core/index.js';
-import { allOn, copyToParquetOn, runOn, type DuckDBConnection, type SqlParams } from '../../packages/duckdb/index.js';
-import { sharedDuck } from '../ingest/shared-duck.js';
+import { allOn, runOn, type DuckDBConnection, type SqlParams } from '../../packages/duckdb/index.js';
+import { sharedDuck, writeParquet } from '../ingest/shared-duck.js';
 import { STATES, STATUSES } from '../../packages/features/index.js';
 import { INGEST_TABLES, RECORD_FIELDS } from '../../lake-layout/ingest-tables.js';
 import type { Lake } from '../../packages/lake/index.js';
@@ -84,7 +84,7 @@ export async function cleanBatch(deps: CleanDeps, ordinal: number): Promise<Batc
       cleaned_at: now().toISOString(),
     };
     await duck.withConnection((conn) =>
-      copyToParquetOn(
+      writeParquet(
         conn,
         `SELECT CAST($ordinal AS INTEGER) AS batch_ordinal, CAST($sha AS VARCHAR) AS content_sha256, CAST($rows_in AS BIGINT) AS rows_in,
                 CAST($rows_clean AS BIGINT) AS rows_clean, CAST($rows_quarantined AS BIGINT) AS rows_quarantined,
@@ -184,7 +184,7 @@ const NULL_RATE_PAIRS = RECORD_FIELDS.map((f) => `'${f}', CAST(count(*) FILTER (
 
 /** A batch RAW could not read: one quarantine row for the whole batch, no clean rows. */
 async function writeUnparseable(conn: DuckDBConnection, raw: RawBatch, out: { quarantine: string }): Promise<Counts> {
-  await copyToParquetOn(
+  await writeParquet(
     conn,
     `SELECT CAST($ordinal AS INTEGER) AS batch_ordinal, CAST(NULL AS INTEGER) AS row_index, 'unparseable_batch' AS reason,
             ['unparseable_batch'] AS reasons, CAST($detail AS VARCHAR) AS detail, CAST(NULL AS ${QUARANTINE_COLUMNS['record_json']}) AS record_json`,
@@ -238,18 +238,22 @@ async function writeCleaned(
        SELECT *, record_hash IN (SELECT record_hash FROM earlier) AS in_earlier,
               row_number() OVER w AS copy_rank, first_value(row_index) OVER w AS first_row
        FROM checked
+       -- only rows that can be rejected go through the window: failures, and hashes seen twice or before
+       WHERE len(failed) > 0
+          OR record_hash IN (SELECT record_hash FROM earlier)
+          OR record_hash IN (SELECT record_hash FROM checked WHERE len(failed) = 0 GROUP BY record_hash HAVING count(*) > 1)
        WINDOW w AS (PARTITION BY len(failed) = 0, record_hash ORDER BY row_index)
      )
      WHERE len(failed) > 0 OR in_earlier OR copy_rank > 1`,
     params,
   );
-  const rowsClean = await copyToParquetOn(
+  const rowsClean = await writeParquet(
     conn,
     `SELECT ${CLEAN_COLUMNS_SQL} FROM checked WHERE row_index NOT IN (SELECT row_index FROM rejected) ORDER BY row_index`,
     {},
     out.clean,
   );
-  await copyToParquetOn(
+  await writeParquet(
     conn,
     `SELECT r.batch_ordinal, q.row_index, q.reason,
             CASE WHEN len(q.failed) > 0 THEN q.failed ELSE [q.reason] END AS reasons,

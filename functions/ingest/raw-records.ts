@@ -1,5 +1,6 @@
 import { RECORD_FIELDS } from '../../lake-layout/ingest-tables.js';
-import { allOn, copyToParquetOn, runOn, sqlIdent, type DuckDBConnection, type Duck } from '../../packages/duckdb/index.js';
+import { allOn, runOn, sqlIdent, type DuckDBConnection, type Duck } from '../../packages/duckdb/index.js';
+import { writeParquet } from './shared-duck.js';
 
 export type RawRecordsResult =
   | { kind: 'parquet'; rows: number; path: 'exact' | 'salvaged' }
@@ -24,7 +25,7 @@ export async function writeRawRecordsParquet(duck: Duck, arrayPath: string, arra
     try {
       const fast = await loadExact(conn, arrayPath, ordinal, arrayBytes);
       if (!fast) await loadSalvaged(conn, arrayPath, ordinal);
-      const rows = await copyToParquetOn(conn, 'SELECT * FROM raw_rows', {}, outPath);
+      const rows = await writeParquet(conn, 'SELECT * FROM raw_rows', {}, outPath);
       return { kind: 'parquet', rows, path: fast ? 'exact' : 'salvaged' } as const;
     } catch (err) {
       const reason = unparseableReason(err);

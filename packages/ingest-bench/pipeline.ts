@@ -45,5 +45,11 @@ try {
 }
 const seconds = (performance.now() - started) / 1000;
 process.stdout.write(
-  `${JSON.stringify({ rows, clean_rows: cleaned.reduce((n, q) => n + q.rows_clean, 0), batches: cleaned.length, seconds, receive_seconds: phase.totalFetch, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
+  `${JSON.stringify({ rows, clean_rows: cleaned.reduce((n, q) => n + q.rows_clean, 0), batches: cleaned.length, seconds, receive_seconds: phase.totalFetch, cpu_seconds: cpuSeconds(), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
 );
+
+/** User + system CPU time of this process (DuckDB's threads included). */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}

@@ -24,9 +24,12 @@ const result: Record<string, number> = {};
 for (const [name, select] of Object.entries(variants)) {
   const duck = await Duck.open();
   const started = performance.now();
+  const cpu = process.cpuUsage();
   let rows = 0;
   for (const [i, body] of bodies.entries()) rows += await duck.copyToParquet(select(body), {}, join(outDir, `${name}-${i}.parquet`));
   result[`${name}_seconds`] = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  result[`${name}_cpu_seconds`] = (used.user + used.system) / 1e6;
   result['rows'] = rows;
   duck.close();
 }

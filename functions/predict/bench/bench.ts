@@ -51,9 +51,12 @@ async function main(): Promise<void> {
     const spawned = performance.now();
     const casa = spawn(process.execPath, [join(ROOT, 'bin', 'casa.mjs'), 'gateway', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(casa);
+    const casaTail = collect(casa);
     const casaUrl = await lineMatching(casa, /gateway listening on (http:\/\/\S+)/);
     const predictUrl = `${casaUrl}/function/predict`;
-    await until(async () => (await fetch(`${predictUrl}/_/ready`).catch(() => undefined))?.status === 200, 30_000, 'casa ready');
+    await until(async () => (await fetch(`${predictUrl}/_/ready`).catch(() => undefined))?.status === 200, 60_000, 'casa ready').catch((err: Error) => {
+      throw new Error(`${err.message}:\n${casaTail()}`);
+    });
     const readyMs = performance.now() - spawned;
     const health = (await (await fetch(`${predictUrl}/_/health`)).json()) as { model: { cold_start_ms: number } };
     console.log(`casa cold start: ${readyMs.toFixed(0)} ms from process spawn to ready; ${health.model.cold_start_ms.toFixed(0)} ms from function start to model loaded (resolve alias + download through the proxy + check + load)`);
@@ -74,8 +77,12 @@ async function main(): Promise<void> {
     }, 120_000, 'reference ready');
     console.log(`reference cold start: ${(performance.now() - refSpawned).toFixed(0)} ms from process spawn to ready`);
     // Interleaved rounds, so a change in the machine's other load hits both sides alike.
-    await warmUp('casa', predictUrl);
-    await warmUp('reference', `${refUrl}/predict`);
+    await warmUp('casa', predictUrl).catch((err: Error) => {
+      throw new Error(`${err.message}\n${casaTail()}`);
+    });
+    await warmUp('reference', `${refUrl}/predict`).catch((err: Error) => {
+      throw new Error(`${err.message}\n${refTail()}`);
+    });
     const casaRounds: LoadResult[] = [];
     const refRounds: LoadResult[] = [];
     for (let round = 0; round < ROUNDS_OF_LOAD; round++) {

@@ -1,8 +1,11 @@
 /**
  * A closed-loop load generator for loopback HTTP: `concurrency` workers, each sending its next
  * request when the previous one answered, until `requests` were sent or `durationMs` passed.
- * Uses Node's fetch (undici, keep-alive). Refuses anything but 127.0.0.1 / localhost.
+ * Uses node:http with a keep-alive agent (one socket per worker): far lighter per request than
+ * fetch, so the generator is not what limits the servers. Refuses anything but loopback.
  */
+import { Agent, request } from 'node:http';
+
 export interface LoadOptions {
   url: string;
   body: string;
@@ -48,25 +51,39 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let sent = 0;
   let non2xx = 0;
   let errors = 0;
-  const headers = { 'content-type': 'application/json', ...options.headers };
+  const body = Buffer.from(options.body);
+  const headers = { 'content-type': 'application/json', 'content-length': String(body.byteLength), ...options.headers };
+  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const target = new URL(options.url);
+  const post = () =>
+    new Promise<{ status: number; version: string | null; text: string }>((resolve, reject) => {
+      const req = request({ agent, host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: 'POST', headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, version: (res.headers['x-model-version'] as string | undefined) ?? null, text: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
   const start = performance.now();
   const worker = async () => {
     while (sent < limit && performance.now() < until && !options.stop?.()) {
       sent += 1;
       const t0 = performance.now();
       try {
-        const res = await fetch(options.url, { method: 'POST', headers, body: options.body });
-        const text = await res.text();
+        const res = await post();
         const t1 = performance.now();
         latencies.push(t1 - t0);
         if (res.status < 200 || res.status >= 300) non2xx += 1;
-        if (options.onResponse) options.onResponse({ status: res.status, version: res.headers.get('x-model-version'), body: safeJson(text), startedAt: t0, endedAt: t1 });
+        if (options.onResponse) options.onResponse({ status: res.status, version: res.version, body: safeJson(res.text), startedAt: t0, endedAt: t1 });
       } catch {
         errors += 1;
       }
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
+  agent.destroy();
   const seconds = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
   const q = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! : NaN);

@@ -32,7 +32,8 @@ STATES = [
     "Virgin Islands", "Guam", "New Brunswick",
 ]
 STATUSES = ["for_sale", "sold", "ready_to_build"]
-FEATURES = ["bed", "bath", "house_size", "acre_lot", "state", "status", "zip3", "prev_sold_year"]
+# Columns by name; the order is the model's own (booster.feature_names), so a feature added to
+# packages/features only needs its formula here.
 
 
 class Listing(BaseModel):
@@ -59,25 +60,28 @@ def decimal_year(date: Optional[str]) -> float:
     return d.year + (d - start).days / length
 
 
-def features(l: Listing) -> list:
+def feature_values(l: Listing) -> dict:
     zip_code = l.zip_code if not isinstance(l.zip_code, int) else str(l.zip_code).zfill(5)
     nan = math.nan
-    return [
-        nan if l.bed is None else l.bed,
-        nan if l.bath is None else l.bath,
-        nan if l.house_size is None else l.house_size,
-        nan if l.acre_lot is None else l.acre_lot,
-        STATES.index(l.state) if l.state in STATES else nan,
-        STATUSES.index(l.status),
-        int(zip_code[:3]) if zip_code is not None and re.fullmatch(r"\d{5}", zip_code) else nan,
-        decimal_year(l.prev_sold_date),
-    ]
+    zip5 = int(zip_code) if zip_code is not None and re.fullmatch(r"\d{5}", zip_code) else nan
+    return {
+        "bed": nan if l.bed is None else l.bed,
+        "bath": nan if l.bath is None else l.bath,
+        "house_size": nan if l.house_size is None else l.house_size,
+        "acre_lot": nan if l.acre_lot is None else l.acre_lot,
+        "state": STATES.index(l.state) if l.state in STATES else nan,
+        "status": STATUSES.index(l.status),
+        "zip3": zip5 // 100 if zip5 == zip5 else nan,
+        "zip": zip5,
+        "prev_sold_year": decimal_year(l.prev_sold_date),
+    }
 
 
 name = os.environ.get("CASA_MODEL_NAME", "casa-house-price")
 uri = f"models:/{name}@champion"
 booster = mlflow.xgboost.load_model(uri)
 version = mlflow.MlflowClient().get_model_version_by_alias(name, "champion")
+FEATURES = booster.feature_names
 explainer = shap.TreeExplainer(booster)
 app = FastAPI()
 
@@ -89,7 +93,8 @@ def health():
 
 @app.post("/predict")
 def predict(listing: Listing):
-    x = np.array([features(listing)], dtype=np.float32)
+    values = feature_values(listing)
+    x = np.array([[values[f] for f in FEATURES]], dtype=np.float32)
     log_price = float(booster.predict(xgb.DMatrix(x, feature_names=FEATURES))[0])
     contributions = explainer.shap_values(x)[0]
     return {

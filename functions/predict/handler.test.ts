@@ -12,7 +12,8 @@ import { createPredictApp } from './handler.js';
 import { MAX_BATCH, MAX_BODY_BYTES, toListingFields } from './listing-schema.js';
 import { ModelHolder } from './model-holder.js';
 import { RequestLog } from './request-log.js';
-import { memoryModelSource, trainFixtureModel } from './test-fixtures.js';
+import { memoryModelSource, modelDirectoryFiles, trainFixtureModel } from './test-fixtures.js';
+import { checkModelDescriptor } from './model-artifacts.js';
 
 const listing = {
   status: 'for_sale',
@@ -311,5 +312,33 @@ describe('request log into the lake', () => {
     assert.deepEqual([log.stats().queued, log.stats().dropped, log.stats().failed_flushes], [3, 1, 1]);
     await log.close();
     assert.ok(opens >= 2, 'a failed open is retried');
+  });
+});
+
+describe('model artifacts', () => {
+  it('refuses a model directory whose feature spec is not this build\'s, and keeps serving the last good model', async () => {
+    // Prepare: v2's feature spec names other columns
+    const good = await trainFixtureModel({ seed: 1 });
+    const source = memoryModelSource({ '1': good, '2': good });
+    const fetchModel = source.fetchModel.bind(source);
+    source.fetchModel = async (ref) => {
+      if (ref.version !== '2') return fetchModel(ref);
+      const files = modelDirectoryFiles(good);
+      const spec = JSON.parse(files['feature_spec.json'] as string);
+      spec.features = [...spec.features].reverse();
+      return { ...checkModelDescriptor(files.MLmodel as string, JSON.stringify(spec)), bytes: good };
+    };
+    source.promote('1');
+    const holder = new ModelHolder(source, { refreshMs: 60_000, log: silent });
+    holder.start();
+    await holder.waitUntilReady();
+    // Act
+    source.promote('2');
+    await holder.refresh();
+    // Assess
+    assert.equal(holder.health().model?.version, '1');
+    assert.match(holder.health().last_error ?? '', /ModelArtifactError: .*differ from casa's/);
+    assert.equal(holder.health().registry_reachable, true);
+    await holder.close();
   });
 });

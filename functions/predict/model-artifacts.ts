@@ -1,12 +1,13 @@
 import { parse as parseYaml } from 'yaml';
 import { InvalidInputError } from '../../packages/core/index.js';
-import { FEATURE_NAMES } from '../../packages/features/index.js';
+import { featureSpecProblems, type FeatureSpec } from '../../packages/model-format/index.js';
 
 /**
  * The files predict needs from a registered version's model directory (MLflow's xgboost
  * flavour layout, artifact path `model/` of the run): the MLmodel descriptor, the model, and
  * the feature spec that must name packages/features' columns in order.
- * TODO(model-format): replace with packages/model-format's checkModelDirectory once it lands.
+ * The feature spec is checked by packages/model-format's rules; its checkModelDirectory works on a
+ * local directory, so these files are read through the artifact proxy into memory instead.
  */
 export const MODEL_FILES = ['MLmodel', 'feature_spec.json'] as const;
 
@@ -44,9 +45,9 @@ export function checkModelDescriptor(mlmodelText: string, featureSpecText: strin
   }
   const features = (spec as { features?: unknown } | null)?.features;
   if (!Array.isArray(features)) throw new ModelArtifactError('feature_spec.json has no features array');
-  const names = features.map((f: unknown) => (typeof f === 'string' ? f : (f as { name?: unknown } | null)?.name));
-  if (names.join('\u0000') !== FEATURE_NAMES.join('\u0000')) {
-    throw new ModelArtifactError(`the model's features ${JSON.stringify(names)} are not this build's ${JSON.stringify(FEATURE_NAMES)}: serving it would mis-assign columns`);
-  }
+  // The same rules train writes by (packages/model-format): names/types in order, log target, vocabulary prefix.
+  const problems = featureSpecProblems(spec as FeatureSpec);
+  if (problems.length > 0) throw new ModelArtifactError(`the model cannot be served by this build: ${problems.join('; ')}`);
+  const names = features.map((f: { name: string }) => f.name);
   return { dataFile: flavour.data, format, featureNames: names as string[] };
 }

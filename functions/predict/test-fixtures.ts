@@ -2,10 +2,11 @@
  * Fixtures for predict's tests and benchmark (not part of the public API): a small model
  * trained with the WebAssembly engine on packages/features' columns, its model directory in
  * MLflow's xgboost flavour layout, an in-memory ModelSource, and registration in a real MLflow.
- * TODO(model-format): write the directory with packages/model-format's writer once it lands.
+ * The feature spec is packages/model-format's (currentFeatureSpec); MLmodel follows its layout.
  */
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_TYPES, STATES, STATUSES, featureMatrix, toTarget, type ListingFields } from '../../packages/features/index.js';
 import type { MlflowClient, ModelVersion } from '../../packages/mlflow/index.js';
+import { currentFeatureSpec } from '../../packages/model-format/index.js';
 import { Booster, DMatrix, loadXGBoost, type FeatureType } from '../../packages/xgboost-wasm/index.js';
 import { toListingFields, type Listing } from './listing-schema.js';
 import type { FetchedModel, ModelRef, ModelSource } from './model-source.js';
@@ -83,7 +84,9 @@ export function modelDirectoryFiles(modelBytes: Uint8Array): Record<string, Uint
   return {
     MLmodel: mlmodel,
     'model.ubj': modelBytes,
-    'feature_spec.json': JSON.stringify({ features: FEATURE_NAMES.map((name, i) => ({ name, type: FEATURE_TYPES[i] })), target: { name: 'price', transform: 'log' } }),
+    'feature_spec.json': JSON.stringify(
+      currentFeatureSpec({ dataDigest: 'fixture', batches: { from: 0, to: 0 }, source: 'predict test fixture', trainRows: 0, holdoutRows: 0, holdoutFraction: 0, bestIteration: 0, params: {} }),
+    ),
     'conda.yaml': 'name: mlflow-env\nchannels: [conda-forge]\ndependencies: [python=3.11.2, {pip: [mlflow==3.17.2, xgboost==3.2.0]}]\n',
     'python_env.yaml': 'python: 3.11.2\nbuild_dependencies: [pip]\ndependencies: [mlflow==3.17.2, xgboost==3.2.0]\n',
   };

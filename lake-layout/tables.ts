@@ -8,6 +8,8 @@
  * and its committed state is the newest manifest tables/<table>/_manifests/<version>.json.
  * Partition columns are also stored inside each file, so a file is self-describing.
  */
+import { INGEST_TABLES } from './ingest-tables.js';
+
 export interface ColumnSpec {
   name: string;
   /** A DuckDB type, e.g. INTEGER, BIGINT, DOUBLE, VARCHAR, DATE, TIMESTAMPTZ, BOOLEAN, JSON. */
@@ -22,90 +24,9 @@ export interface TableSpec {
   columns: readonly ColumnSpec[];
 }
 
-/** The 12 record fields exactly as the data API sends them (every number a JSON float). */
-const API_RECORD_COLUMNS: ColumnSpec[] = [
-  { name: 'brokered_by', type: 'DOUBLE', doc: 'broker id, as sent (a float)' },
-  { name: 'status', type: 'VARCHAR' },
-  { name: 'price', type: 'DOUBLE' },
-  { name: 'bed', type: 'DOUBLE' },
-  { name: 'bath', type: 'DOUBLE' },
-  { name: 'acre_lot', type: 'DOUBLE' },
-  { name: 'street', type: 'DOUBLE', doc: 'street id, as sent (a float)' },
-  { name: 'city', type: 'VARCHAR' },
-  { name: 'state', type: 'VARCHAR' },
-  { name: 'zip_code', type: 'DOUBLE', doc: 'as sent: a float, leading zero lost' },
-  { name: 'house_size', type: 'DOUBLE' },
-  { name: 'prev_sold_date', type: 'VARCHAR', doc: 'YYYY-MM-DD as sent' },
-];
-
 export const TABLES = {
-  raw_batches: {
-    doc: 'RAW: one row per batch taken from the data API.',
-    partitionBy: ['batch_ordinal'],
-    columns: [
-      { name: 'batch_ordinal', type: 'INTEGER', doc: 'our request ordinal since the last restart of the API sequence (0-based)' },
-      { name: 'batch_number', type: 'INTEGER', doc: "the server's batch_number (not trusted as identity)" },
-      { name: 'group_number', type: 'INTEGER' },
-      { name: 'row_count', type: 'BIGINT' },
-      { name: 'content_sha256', type: 'VARCHAR', doc: 'hash of the response body as received' },
-      { name: 'ingested_at', type: 'TIMESTAMPTZ' },
-      { name: 'source_url', type: 'VARCHAR' },
-    ],
-  },
-  raw_records: {
-    doc: 'RAW: every record as the API sent it, plus its batch ordinal and position in the batch.',
-    partitionBy: ['batch_ordinal'],
-    columns: [
-      { name: 'batch_ordinal', type: 'INTEGER' },
-      { name: 'row_index', type: 'INTEGER', doc: 'position in the response array' },
-      ...API_RECORD_COLUMNS,
-    ],
-  },
-  clean_listings: {
-    doc: 'CLEAN: typed, validated, deduplicated listings.',
-    partitionBy: ['batch_ordinal'],
-    columns: [
-      { name: 'batch_ordinal', type: 'INTEGER' },
-      { name: 'row_index', type: 'INTEGER' },
-      { name: 'listing_id', type: 'VARCHAR', doc: 'stable hash of the listing identity (dedup key)' },
-      { name: 'brokered_by', type: 'BIGINT' },
-      { name: 'status', type: 'VARCHAR' },
-      { name: 'price', type: 'DOUBLE' },
-      { name: 'bed', type: 'INTEGER' },
-      { name: 'bath', type: 'INTEGER' },
-      { name: 'acre_lot', type: 'DOUBLE' },
-      { name: 'street', type: 'BIGINT' },
-      { name: 'city', type: 'VARCHAR' },
-      { name: 'state', type: 'VARCHAR' },
-      { name: 'zip_code', type: 'VARCHAR', doc: '5 characters, zero-padded' },
-      { name: 'house_size', type: 'DOUBLE' },
-      { name: 'prev_sold_date', type: 'DATE' },
-    ],
-  },
-  quarantine: {
-    doc: 'CLEAN: rejected rows with the rule that rejected them.',
-    partitionBy: ['batch_ordinal'],
-    columns: [
-      { name: 'batch_ordinal', type: 'INTEGER' },
-      { name: 'row_index', type: 'INTEGER' },
-      { name: 'reason', type: 'VARCHAR', doc: 'reason code, e.g. price_not_positive' },
-      { name: 'detail', type: 'VARCHAR' },
-      { name: 'record_json', type: 'VARCHAR', doc: 'the raw record as JSON' },
-    ],
-  },
-  batch_quality: {
-    doc: 'CLEAN: the data-quality summary of each cleaned batch.',
-    partitionBy: ['batch_ordinal'],
-    columns: [
-      { name: 'batch_ordinal', type: 'INTEGER' },
-      { name: 'rows_in', type: 'BIGINT' },
-      { name: 'rows_clean', type: 'BIGINT' },
-      { name: 'rows_quarantined', type: 'BIGINT' },
-      { name: 'rows_duplicate', type: 'BIGINT' },
-      { name: 'quarantined_by_reason', type: 'JSON', doc: '{"reason": count, ...}' },
-      { name: 'cleaned_at', type: 'TIMESTAMPTZ' },
-    ],
-  },
+  // RAW and CLEAN tables of ingest and clean: declared beside their writers' protocol notes.
+  ...INGEST_TABLES,
   predictions: {
     doc: 'RAW: the request log of the predict function.',
     partitionBy: ['log_date'],

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { featureDrift } from '../../packages/drift/index.js';
-import { openLake, TABLES, type Lake } from '../../packages/lake/index.js';
-import { INGEST_TABLES } from '../../lake-layout/ingest-tables.js';
+import { openLake, type Lake } from '../../packages/lake/index.js';
 import { createSimulator } from '../../packages/simulator/index.js';
 import { writeSimulatedCleanBatches } from '../train/clean-fixture.js';
 import { readCleanRows } from './core.js';
@@ -49,7 +48,7 @@ describe('reference data selection', () => {
   let counts: number[];
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'casa-assess-ref-'));
-    lake = await openLake({ location: { kind: 'local', root: join(root, 'lake') }, cacheDir: join(root, 'cache'), tables: { ...TABLES, ...INGEST_TABLES } });
+    lake = await openLake({ location: { kind: 'local', root: join(root, 'lake') }, cacheDir: join(root, 'cache') });
     counts = await writeSimulatedCleanBatches(lake, createSimulator({ seed: 7, scale: 0.005 }), [0, 1, 2, 3]);
   });
   after(async () => {

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { envInt, parseEnv } from '../../packages/core/index.js';
 import { DataApiClient, dataApiConfigFromEnv, type DataApiConfig } from '../../packages/data-api-client/index.js';
-import { TABLES, openLake, type Lake } from '../../packages/lake/index.js';
-import { INGEST_TABLES } from '../../lake-layout/ingest-tables.js';
+import { openLake, type Lake } from '../../packages/lake/index.js';
 import type { IngestDeps } from './core.js';
 
 /** Ingest's own settings (the data API's and the lake's are read by their packages). */
@@ -14,7 +13,7 @@ export const ingestEnvSchema = z.object({
 /** The lake with the RAW and CLEAN tables declared (until lake-layout/tables.ts includes them itself). */
 export async function openLakeWithIngestTables(options: { env?: NodeJS.ProcessEnv; lakeUrl?: string } = {}): Promise<Lake> {
   const env = options.env ?? process.env;
-  return openLake({ env: options.lakeUrl ? { ...env, CASA_LAKE_URL: options.lakeUrl } : env, tables: { ...TABLES, ...INGEST_TABLES } });
+  return openLake({ env: options.lakeUrl ? { ...env, CASA_LAKE_URL: options.lakeUrl } : env });
 }
 
 /** Builds ingest's dependencies from the environment, with CLI overrides. */

@@ -3,9 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { INGEST_TABLES } from '../../lake-layout/ingest-tables.js';
 import { isHoldout, loadCleanDataset } from '../../packages/evaluation/index.js';
-import { openLake, TABLES, type Lake } from '../../packages/lake/index.js';
+import { openLake, type Lake } from '../../packages/lake/index.js';
 import { MlflowClient } from '../../packages/mlflow/index.js';
 import { createSimulator } from '../../packages/simulator/index.js';
 import { BASELINE_NAME, trainCandidates, TrainingSetTooSmallError } from './candidates.js';
@@ -17,7 +16,7 @@ describe('training candidates on CLEAN (no tracking)', () => {
   let lake: Lake;
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'casa-candidates-'));
-    lake = await openLake({ location: { kind: 'local', root: join(root, 'lake') }, cacheDir: join(root, 'cache'), tables: { ...TABLES, ...INGEST_TABLES } });
+    lake = await openLake({ location: { kind: 'local', root: join(root, 'lake') }, cacheDir: join(root, 'cache') });
     await writeSimulatedCleanBatches(lake, createSimulator({ seed: 3, scale: 0.01 }), [0, 1, 2, 3, 4, 5]);
   });
   after(async () => {

@@ -8,8 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { INGEST_TABLES } from '../../lake-layout/ingest-tables.js';
-import { openLake, TABLES, type Lake } from '../../packages/lake/index.js';
+import { openLake, type Lake } from '../../packages/lake/index.js';
 import { MlflowClient } from '../../packages/mlflow/index.js';
 import { startMlflow, type MlflowServer } from '../../packages/testkit/mlflow-server.js';
 import { startPostgres, type PostgresServer } from '../../packages/testkit/postgres.js';
@@ -95,7 +94,7 @@ export async function startStack(): Promise<Stack> {
       async newLake() {
         const root = await mkdtemp(join(tmpdir(), 'casa-train-lake-'));
         dirs.push(root);
-        const lake = await openLake({ location: { kind: 'local', root: join(root, 'lake') }, cacheDir: join(root, 'cache'), tables: { ...TABLES, ...INGEST_TABLES } });
+        const lake = await openLake({ location: { kind: 'local', root: join(root, 'lake') }, cacheDir: join(root, 'cache') });
         lakes.push(lake);
         return lake;
       },

@@ -7,7 +7,8 @@ import { openLake } from '../lake/index.js';
 import { createMlflowClientFromEnv } from '../mlflow/index.js';
 import { startEmbeddedMlflow } from '../testkit/mlflow-server.js';
 import { loadFunctions } from '../../functions/index.js';
-import { readBatchQuality, type BatchQuality } from '../../functions/clean/core.js';
+import { readBatchQuality } from '../../functions/clean/core.js';
+import { formatQualityTable } from '../../functions/clean/cli.js';
 import { formatBatchLine, runBatchPipeline } from '../../functions/assess/pipeline.js';
 import { trainSettingsFromEnv } from '../../functions/train/config.js';
 import { untilSignal } from './gateway-command.js';
@@ -30,23 +31,6 @@ async function callFunction(gatewayUrl: string, name: string, body: unknown): Pr
   const json = (await res.json()) as Record<string, unknown>;
   if (!res.ok) throw new Error(`${name} answered ${res.status}: ${String(json['detail'] ?? JSON.stringify(json))}`);
   return json;
-}
-
-function qualityTable(rows: BatchQuality[]): string[] {
-  const lines = ['batch  rows in   clean     duplicates  quarantined (by reason)                    seconds'];
-  for (const q of rows) {
-    const reasons = Object.entries(q.quarantined_by_reason)
-      .filter(([r]) => !r.startsWith('duplicate'))
-      .sort((a, b) => b[1] - a[1])
-      .map(([r, n]) => `${r} ${n}`)
-      .join(', ');
-    const fmt = (n: number) => n.toLocaleString('en-US');
-    lines.push(
-      `${String(q.batch_ordinal).padEnd(7)}${fmt(q.rows_in).padEnd(10)}${fmt(q.rows_clean).padEnd(10)}${fmt(q.rows_duplicate).padEnd(12)}` +
-        `${`${fmt(q.rows_quarantined)}${reasons ? ` (${reasons})` : ''}`.slice(0, 41).padEnd(43)}${q.seconds.toFixed(2)}`,
-    );
-  }
-  return lines;
 }
 
 /** Waits until predict has loaded the champion, then prices one listing through the gateway. */
@@ -120,7 +104,7 @@ export async function runDemo(opts: DemoOptions, out: Out = (l) => console.log(l
     }
     out('');
     out('Ingest and clean, per batch:');
-    for (const line of qualityTable(await readBatchQuality(lake))) out(`  ${line}`);
+    for (const line of formatQualityTable(await readBatchQuality(lake)).trimEnd().split('\n')) out(`  ${line}`);
     out('');
     out('Where to look:');
     out(`  gateway             ${gateway.url}/system/functions`);

@@ -50,7 +50,12 @@ export class UnavailableError extends CasaError {
   }
 }
 
-/** Configuration is missing or invalid; raised at start-up, naming the variable. */
+/**
+ * Configuration is missing or invalid; raised at start-up, naming the variable. Over HTTP it is a
+ * 503 whose message is shown: the service cannot work until an operator fixes its environment,
+ * and variable names are no secret.
+ */
 export class ConfigError extends CasaError {
+  override readonly status: number = 503;
   override readonly code: string = 'config';
 }

@@ -17,7 +17,7 @@ XGB_SDIST_SHA256=6968a4c71efdfa859df0dfcad0d99211c95c28c4ffd6aecff46efff77d18026
 # and returns -1. Native wasm exception handling (Node >= 17) costs nothing on the normal path,
 # unlike emscripten's JS-based -fexceptions, which routes every call that may throw through JS.
 # -msimd128: let clang auto-vectorise with wasm SIMD (Node 16.4+).
-OPT_FLAGS="-O3 -fwasm-exceptions -msimd128"
+OPT_FLAGS="${XGB_WASM_OPT_FLAGS:--O3 -fwasm-exceptions -msimd128}"
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 WORK="${XGB_WASM_WORK:-$HERE/build}"
@@ -25,7 +25,7 @@ JOBS="${JOBS:-$(nproc)}"
 MODE=build
 [[ "${1:-}" == "--check" ]] && MODE=check
 
-OUT="$HERE/wasm"
+OUT="${XGB_WASM_OUT:-$HERE/wasm}"   # XGB_WASM_OUT / XGB_WASM_OPT_FLAGS: for experiments only
 [[ $MODE == check ]] && OUT="$WORK/out"
 
 log() { printf '[xgboost-wasm build] %s\n' "$*" >&2; }

@@ -82,6 +82,17 @@ describe('gateway, in process', () => {
     assert.equal(res.status, 504);
   });
 
+  it('refuses a body over the limit with a 413 problem before the function runs', async () => {
+    let called = false;
+    const tiny = createGatewayApp([{ name: 'sink', handle: async () => ((called = true), new Response('ok')) }], { maxBodyBytes: 10, log: () => {} });
+    const res = await tiny.request('/function/sink', { method: 'POST', body: 'x'.repeat(11), headers: { 'content-length': '11' } });
+    assert.equal(res.status, 413);
+    assert.equal(res.headers.get('content-type'), 'application/problem+json');
+    assert.equal(called, false);
+    const ok = await tiny.request('/function/sink', { method: 'POST', body: 'x'.repeat(10), headers: { 'content-length': '10' } });
+    assert.equal(ok.status, 200);
+  });
+
   it('lists the mounted functions', async () => {
     const res = await app.request('/system/functions');
     assert.deepEqual((await json(res)).map((f: { name: string }) => f.name), ['echo', 'failing', 'crashing', 'slow']);

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { NotFoundError, CasaError, errorResponse, problem, problemResponse } from '../core/index.js';
 import type { CasaFunction } from './casa-function.js';
 
 export interface GatewayOptions {
   /** Upper bound for one synchronous call; past it the caller gets a 504 problem. */
   timeoutMs?: number;
+  /** Largest request body the gateway accepts (default 64 MiB); larger gets a 413 problem before any function runs. */
+  maxBodyBytes?: number;
   /** Where async-call results go when no X-Callback-Url is given: they are dropped, but logged. */
   log?: (line: string) => void;
   /** Overridable for tests: how the result of an async call is delivered. */
@@ -34,6 +37,12 @@ export function createGatewayApp(functions: readonly CasaFunction[], options: Ga
   const pending = new Set<Promise<void>>();
 
   const app = new Hono();
+  const limit = bodyLimit({
+    maxSize: options.maxBodyBytes ?? 64 * 1024 * 1024,
+    onError: () => problemResponse(problem(413, 'content-too-large', 'The request body is larger than the gateway accepts.')),
+  });
+  app.use('/function/*', limit);
+  app.use('/async-function/*', limit);
 
   app.get('/healthz', (c) => c.json({ status: 'ok', functions: [...byName.keys()] }));
   app.get('/system/functions', (c) =>
@@ -42,7 +51,7 @@ export function createGatewayApp(functions: readonly CasaFunction[], options: Ga
 
   const sync = async (c: Context) => {
     const fn = lookup(byName, c.req.param('name'));
-    const req = await forwardedRequest(c.req.raw, prefixOf(c));
+    const req = await forwardedRequest(c.req.raw, prefixOf(c), 'stream');
     return withTimeout(fn.handle(req), timeoutMs, fn.name);
   };
   app.all('/function/:name', sync);
@@ -52,8 +61,7 @@ export function createGatewayApp(functions: readonly CasaFunction[], options: Ga
     const fn = lookup(byName, c.req.param('name'));
     const callId = c.req.header('x-call-id') ?? randomUUID();
     const callbackUrl = c.req.header('x-callback-url');
-    // Buffer the body now: the caller's connection is gone by the time the function runs.
-    const req = await forwardedRequest(c.req.raw, prefixOf(c));
+    const req = await forwardedRequest(c.req.raw, prefixOf(c), 'buffer');
     const job = runAsync(fn, req, callId, callbackUrl, timeoutMs, deliver, log).finally(() => pending.delete(job));
     pending.add(job);
     return new Response(null, { status: 202, headers: { 'x-call-id': callId } });
@@ -83,17 +91,18 @@ function prefixOf(c: Context): string {
   return `/${kind}/${c.req.param('name')}`;
 }
 
-/** The request as the function sees it: prefix stripped, query, method, headers and body kept. */
-async function forwardedRequest(raw: Request, prefix: string): Promise<Request> {
+/**
+ * The request as the function sees it: prefix stripped, query, method, headers and body kept.
+ * A synchronous call streams the body through; an async one buffers it, since the caller's
+ * connection is gone by the time the function runs.
+ */
+async function forwardedRequest(raw: Request, prefix: string, body: 'stream' | 'buffer'): Promise<Request> {
   const url = new URL(raw.url);
   const rest = url.pathname.slice(prefix.length) || '/';
   url.pathname = rest.startsWith('/') ? rest : `/${rest}`;
-  const hasBody = raw.method !== 'GET' && raw.method !== 'HEAD';
-  return new Request(url, {
-    method: raw.method,
-    headers: raw.headers,
-    body: hasBody ? await raw.arrayBuffer() : undefined,
-  });
+  if (raw.method === 'GET' || raw.method === 'HEAD') return new Request(url, { method: raw.method, headers: raw.headers });
+  if (body === 'buffer') return new Request(url, { method: raw.method, headers: raw.headers, body: await raw.arrayBuffer() });
+  return new Request(url, { method: raw.method, headers: raw.headers, body: raw.body, duplex: 'half' } as RequestInit);
 }
 
 async function withTimeout(work: Promise<Response>, ms: number, name: string): Promise<Response> {

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { XGBoostError } from './errors.js';
 import { WA, type WasmImports, type WasmInstance, type WasmModule } from './webassembly.js';
 
@@ -325,7 +326,7 @@ let currentEngine: XGBoostEngine | undefined;
 
 async function instantiate(options: LoadOptions): Promise<XGBoostEngine> {
   const require = createRequire(import.meta.url);
-  const factory = require(new URL('xgboost.cjs', WASM_DIR).pathname) as EmFactory;
+  const factory = require(fileURLToPath(new URL('xgboost.cjs', WASM_DIR))) as EmFactory;
   const wasmModule = options.wasmModule ?? (await compiledWasm());
   let engine: XGBoostEngine | undefined;
   const pending: string[] = [];

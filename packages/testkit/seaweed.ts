@@ -93,7 +93,7 @@ export async function startSeaweed(options: StartSeaweedOptions = {}): Promise<S
     '-master.volumeSizeLimitMB=64',
     `-volume.port=${volume}`,
     `-volume.port.grpc=${volumeGrpc}`,
-    '-volume.max=16',
+    '-volume.max=100', // each bucket is a collection that grows its own volumes; a shared test server hosts many
     '-filer',
     `-filer.port=${filer}`,
     `-filer.port.grpc=${filerGrpc}`,

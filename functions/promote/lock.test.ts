@@ -44,9 +44,10 @@ test('a holder that renews keeps its short lease past the TTL; once released, th
   const root = await mkdtemp(join(tmpdir(), 'casa-lock-'));
   t.after(() => rm(root, { recursive: true, force: true }));
   const store = new LocalDirectoryStore(root);
-  const held = await acquireLock(store, 'locks/r.lock', { ttlMs: 500, renewEveryMs: 50 });
-  await new Promise((r) => setTimeout(r, 1200)); // more than two TTLs
-  await assert.rejects(acquireLock(store, 'locks/r.lock', { waitMs: 300, pollMs: 20 }), ConflictError);
+  // TTL wide enough that a loaded CI machine's timer delays can't expire a renewed lease.
+  const held = await acquireLock(store, 'locks/r.lock', { ttlMs: 2000, renewEveryMs: 100 });
+  await new Promise((r) => setTimeout(r, 4500)); // more than two TTLs
+  await assert.rejects(acquireLock(store, 'locks/r.lock', { waitMs: 1000, pollMs: 50 }), ConflictError);
   await held.release();
   await (await acquireLock(store, 'locks/r.lock', { waitMs: 100 })).release();
 });

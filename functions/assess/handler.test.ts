@@ -11,14 +11,20 @@ const fn = createAssessFunction({
 const post = (body: string) => fn.handle(new Request('http://x/function/assess', { method: 'POST', body }));
 
 describe('assess handler: bad requests', () => {
-  it('GET → 405 with Allow: POST', async () => {
+  it('GET → 405 problem+json with Allow: POST', async () => {
     const res = await fn.handle(new Request('http://x/function/assess'));
     assert.equal(res.status, 405);
+    assert.match(res.headers.get('content-type') ?? '', /problem\+json/);
     assert.equal(res.headers.get('allow'), 'POST');
   });
 
+  it('malformed JSON → 400 problem+json', async () => {
+    const res = await post('{"batch":');
+    assert.equal(res.status, 400);
+    assert.match(res.headers.get('content-type') ?? '', /problem\+json/);
+  });
+
   for (const [name, body, pointer] of [
-    ['malformed JSON', '{"batch":', ''],
     ['a negative batch', '{"batch": -1}', '/batch'],
     ['a fractional batch', '{"batch": 1.5}', '/batch'],
     ['a string batch', '{"batch": "1"}', '/batch'],

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, InvalidInputError, UnavailableError, errorResponse } from '../../packages/core/index.js';
+import { errorResponse, methodNotAllowed, readJsonBody } from '../../packages/core/index.js';
 import type { CasaFunction } from '../../packages/gateway/index.js';
 import { assessAndStore } from './assess-and-store.js';
 import type { AssessDeps } from './core.js';
@@ -26,20 +26,13 @@ export function createAssessFunction(options: { deps?: () => Promise<AssessDeps>
     name: 'assess',
     async handle(req: Request): Promise<Response> {
       try {
-        if (req.method !== 'POST') return Response.json({ detail: 'use POST' }, { status: 405, headers: { allow: 'POST' } });
-        let json: unknown;
-        try {
-          json = JSON.parse(await req.text());
-        } catch {
-          throw new InvalidInputError('the request body is not valid JSON', [{ pointer: '', message: 'expected {"batch": N}' }]);
-        }
-        const parsed = AssessRequestSchema.safeParse(json);
-        if (!parsed.success) throw new InvalidInputError('invalid assess request', parsed.error.issues.map((i) => ({ pointer: `/${i.path.join('/')}`, message: i.message })));
-        if (parsed.data.publish) return Response.json((await explainBatch(await getDeps(), { batch: parsed.data.batch })).explanation);
-        const { decision } = await assessAndStore(await getDeps(), { batch: parsed.data.batch });
+        if (req.method !== 'POST') return methodNotAllowed('POST');
+        const body = await readJsonBody(req, AssessRequestSchema, 'assess');
+        if (body.publish) return Response.json((await explainBatch(await getDeps(), { batch: body.batch })).explanation);
+        const { decision } = await assessAndStore(await getDeps(), { batch: body.batch });
         return Response.json(decision);
       } catch (err) {
-        return errorResponse(err instanceof ConfigError ? new UnavailableError(`assess is not configured: ${err.message}`, { cause: err }) : err);
+        return errorResponse(err);
       }
     },
     async close() {

@@ -1,14 +1,16 @@
 import { z } from 'zod';
-import { ConfigError, InvalidInputError, UnavailableError, errorResponse } from '../../packages/core/index.js';
+import { errorResponse, methodNotAllowed, readJsonBody } from '../../packages/core/index.js';
 import type { CasaFunction } from '../../packages/gateway/index.js';
 import { openLakeWithIngestTables } from '../ingest/deps.js';
 import { cleanBatch, cleanUncleaned, type CleanDeps } from './core.js';
 
-const CleanRequestSchema = z.union([
-  z.strictObject({ batch: z.number().int().nonnegative() }),
-  z.strictObject({ all: z.literal(true) }),
-  z.strictObject({}),
-]);
+const CleanRequestSchema = z
+  .strictObject({
+    batch: z.number({ error: 'must be a non-negative integer (a RAW batch ordinal)' }).int().nonnegative(),
+    all: z.literal(true),
+  })
+  .partial()
+  .refine((r) => r.batch === undefined || r.all === undefined, { message: 'give either "batch" or "all", not both' });
 
 /**
  * POST /function/clean with `{"batch": N}` (re-cleans batch N: idempotent) or `{}` / `{"all": true}`
@@ -27,38 +29,17 @@ export function createCleanFunction(options: { deps?: () => Promise<CleanDeps>; 
     name: 'clean',
     async handle(req: Request): Promise<Response> {
       try {
-        if (req.method !== 'POST') {
-          return new Response(JSON.stringify({ detail: 'use POST' }), { status: 405, headers: { allow: 'POST', 'content-type': 'application/json' } });
-        }
-        const body = await parseBody(req);
+        if (req.method !== 'POST') return methodNotAllowed('POST');
+        const body = await readJsonBody(req, CleanRequestSchema, 'clean');
         const d = await getDeps();
-        const batches = 'batch' in body ? [await cleanBatch(d, body.batch)] : await cleanUncleaned(d);
+        const batches = body.batch !== undefined ? [await cleanBatch(d, body.batch)] : await cleanUncleaned(d);
         return Response.json({ status: 'cleaned', batches });
       } catch (err) {
-        return errorResponse(err instanceof ConfigError ? new UnavailableError(`clean is not configured: ${err.message}`, { cause: err }) : err);
+        return errorResponse(err);
       }
     },
     async close() {
       if (deps) (await deps.catch(() => undefined))?.lake.close();
     },
   };
-}
-
-async function parseBody(req: Request): Promise<z.infer<typeof CleanRequestSchema>> {
-  const text = await req.text();
-  if (text.trim() === '') return {};
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new InvalidInputError('the request body is not valid JSON', [{ pointer: '', message: 'expected {"batch": N} or {"all": true}' }]);
-  }
-  const parsed = CleanRequestSchema.safeParse(json);
-  if (!parsed.success) {
-    const issues = json !== null && typeof json === 'object' && 'batch' in json
-      ? [{ pointer: '/batch', message: 'must be a non-negative integer (a RAW batch ordinal)' }]
-      : [{ pointer: '', message: 'expected {"batch": N}, {"all": true} or {}' }];
-    throw new InvalidInputError('invalid clean request', issues);
-  }
-  return parsed.data;
 }

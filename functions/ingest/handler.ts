@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, InvalidInputError, UnavailableError, errorResponse } from '../../packages/core/index.js';
+import { errorResponse, methodNotAllowed, readJsonBody } from '../../packages/core/index.js';
 import type { CasaFunction } from '../../packages/gateway/index.js';
 import { ingestNextBatch, type IngestDeps } from './core.js';
 import { ingestDepsFromEnv } from './deps.js';
@@ -27,38 +27,17 @@ export function createIngestFunction(options: { deps?: () => Promise<IngestDeps>
     name: 'ingest',
     async handle(req: Request): Promise<Response> {
       try {
-        if (req.method !== 'POST') {
-          return new Response(JSON.stringify({ detail: 'use POST' }), { status: 405, headers: { allow: 'POST', 'content-type': 'application/json' } });
-        }
-        const body = await parseBody(req);
+        if (req.method !== 'POST') return methodNotAllowed('POST');
+        const body = await readJsonBody(req, IngestRequestSchema, 'ingest');
         const idempotencyKey = req.headers.get('idempotency-key') ?? body.idempotency_key;
         const result = await ingestNextBatch(await getDeps(), idempotencyKey ? { idempotencyKey } : {});
         return Response.json(result);
       } catch (err) {
-        return errorResponse(err instanceof ConfigError ? new UnavailableError(`ingest is not configured: ${err.message}`, { cause: err }) : err);
+        return errorResponse(err);
       }
     },
     async close() {
       if (deps) (await deps.catch(() => undefined))?.lake.close();
     },
   };
-}
-
-async function parseBody(req: Request): Promise<z.infer<typeof IngestRequestSchema>> {
-  const text = await req.text();
-  if (text.trim() === '') return {};
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new InvalidInputError('the request body is not valid JSON', [{ pointer: '', message: 'expected a JSON object such as {"idempotency_key": "…"}' }]);
-  }
-  const parsed = IngestRequestSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new InvalidInputError(
-      'invalid ingest request',
-      parsed.error.issues.map((i) => ({ pointer: `/${i.path.join('/')}`, message: i.message })),
-    );
-  }
-  return parsed.data;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, InvalidInputError, UnavailableError, errorResponse } from '../../packages/core/index.js';
+import { errorResponse, methodNotAllowed, readJsonBody } from '../../packages/core/index.js';
 import type { CasaFunction } from '../../packages/gateway/index.js';
 import { createMlflowClientFromEnv } from '../../packages/mlflow/index.js';
 import { trainSettingsFromEnv } from '../train/config.js';
@@ -35,21 +35,11 @@ export function createPromoteFunction(options: { deps?: () => Promise<PromoteDep
     name: 'promote',
     async handle(req: Request): Promise<Response> {
       try {
-        if (req.method !== 'POST') return Response.json({ detail: 'use POST' }, { status: 405, headers: { allow: 'POST' } });
-        const text = await req.text();
-        let json: unknown = {};
-        if (text.trim() !== '') {
-          try {
-            json = JSON.parse(text);
-          } catch {
-            throw new InvalidInputError('the request body is not valid JSON', [{ pointer: '', message: 'expected {} or {"reason": "…"}' }]);
-          }
-        }
-        const parsed = PromoteRequestSchema.safeParse(json);
-        if (!parsed.success) throw new InvalidInputError('invalid promote request', parsed.error.issues.map((i) => ({ pointer: `/${i.path.join('/')}`, message: i.message })));
-        return Response.json(await promoteChallenger(await getDeps(), parsed.data.reason ? { reason: parsed.data.reason } : {}));
+        if (req.method !== 'POST') return methodNotAllowed('POST');
+        const body = await readJsonBody(req, PromoteRequestSchema, 'promote');
+        return Response.json(await promoteChallenger(await getDeps(), body.reason ? { reason: body.reason } : {}));
       } catch (err) {
-        return errorResponse(err instanceof ConfigError ? new UnavailableError(`promote is not configured: ${err.message}`, { cause: err }) : err);
+        return errorResponse(err);
       }
     },
     async close() {

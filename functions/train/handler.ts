@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, InvalidInputError, UnavailableError, errorResponse } from '../../packages/core/index.js';
+import { errorResponse, methodNotAllowed, readJsonBody } from '../../packages/core/index.js';
 import type { CasaFunction } from '../../packages/gateway/index.js';
 import { XGBoostPool } from '../../packages/xgboost-wasm/index.js';
 import { trainAndRegister, type TrainDeps } from './core.js';
@@ -28,8 +28,8 @@ export function createTrainFunction(options: { deps?: () => Promise<TrainDeps>; 
     name: 'train',
     async handle(req: Request): Promise<Response> {
       try {
-        if (req.method !== 'POST') return Response.json({ detail: 'use POST' }, { status: 405, headers: { allow: 'POST' } });
-        const body = await parseBody(req);
+        if (req.method !== 'POST') return methodNotAllowed('POST');
+        const body = await readJsonBody(req, TrainRequestSchema, 'train');
         const d = await getDeps();
         pool ??= d.pool ?? new XGBoostPool();
         const result = await trainAndRegister({ ...d, pool }, {
@@ -39,7 +39,7 @@ export function createTrainFunction(options: { deps?: () => Promise<TrainDeps>; 
         });
         return Response.json(result);
       } catch (err) {
-        return errorResponse(err instanceof ConfigError ? new UnavailableError(`train is not configured: ${err.message}`, { cause: err }) : err);
+        return errorResponse(err);
       }
     },
     async close() {
@@ -47,18 +47,4 @@ export function createTrainFunction(options: { deps?: () => Promise<TrainDeps>; 
       if (deps) (await deps.catch(() => undefined))?.lake.close();
     },
   };
-}
-
-async function parseBody(req: Request): Promise<z.infer<typeof TrainRequestSchema>> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await req.text());
-  } catch {
-    throw new InvalidInputError('the request body is not valid JSON', [{ pointer: '', message: 'expected {"upToBatch": N, "reason": "…"}' }]);
-  }
-  const parsed = TrainRequestSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new InvalidInputError('invalid train request', parsed.error.issues.map((i) => ({ pointer: `/${i.path.join('/')}`, message: i.message })));
-  }
-  return parsed.data;
 }

@@ -1,3 +1,4 @@
 export * from './errors.js';
 export * from './problem.js';
 export * from './config.js';
+export * from './http.js';

@@ -201,10 +201,14 @@ async function useRunningServer(options: StartSeaweedOptions): Promise<Seaweed> 
     });
   }
   c.destroy();
+  // Several test files share this server at once: each gets its own scratch folder and its own
+  // key prefix under the bucket, so their lakes never see each other's tables.
+  const dir = await mkdtemp(join(tmpdir(), 'casa-s3-shared-'));
+  const space = dir.slice(-6).toLowerCase().replace(/[^a-z0-9]/g, 'x');
   return {
-    endpoint, region, accessKey, secretKey, bucket: buckets[0]!, buckets, dir: '', pid: 0, client,
-    lakeEnv: (prefix = 'lake') => ({ CASA_LAKE_URL: `s3://${buckets[0]}/${prefix}`, CASA_S3_ENDPOINT: endpoint, AWS_ACCESS_KEY_ID: accessKey, AWS_SECRET_ACCESS_KEY: secretKey, AWS_REGION: region }),
-    stop: async () => undefined,
+    endpoint, region, accessKey, secretKey, bucket: buckets[0]!, buckets, dir, pid: 0, client,
+    lakeEnv: (prefix = 'lake') => ({ CASA_LAKE_URL: `s3://${buckets[0]}/t-${space}/${prefix}`, CASA_S3_ENDPOINT: endpoint, AWS_ACCESS_KEY_ID: accessKey, AWS_SECRET_ACCESS_KEY: secretKey, AWS_REGION: region }),
+    stop: () => rm(dir, { recursive: true, force: true }),
   };
 }
 

@@ -84,7 +84,12 @@ try {
     `targets: seconds ≤ 2 × reference → ${ratio.toFixed(2)}× ${ratio <= 2 ? 'PASS' : 'FAIL'}; ` +
       `${scale === 1 ? `under 60 s → ${measured.seconds < 60 ? 'PASS' : 'FAIL'}; ` : ''}peak RSS < 1,536 MB → ${measured.peak_rss_mb < 1536 ? 'PASS' : 'FAIL'}`,
   );
-  sim.kill('SIGTERM');
+  // Let the simulator say goodbye before the JSON line, which must stay the last line printed.
+  await new Promise<void>((resolve) => {
+    if (sim.exitCode !== null || sim.signalCode !== null) return resolve();
+    sim.once('exit', () => resolve());
+    sim.kill('SIGTERM');
+  });
   process.stdout.write(
     `${JSON.stringify({
       rows: measured.rows,

@@ -11,22 +11,10 @@
  * restart of that sequence (0-based), verified by the content hash of what was sent.
  */
 import type { ColumnSpec, TableSpec } from './tables.js';
+// The 12 record fields of the data API contract, in wire order, are defined with the wire format.
+import { RECORD_FIELDS } from '../packages/simulator/wire.js';
 
-/** The 12 record fields of the data API contract, in wire order. */
-export const RECORD_FIELDS = [
-  'brokered_by',
-  'status',
-  'price',
-  'bed',
-  'bath',
-  'acre_lot',
-  'street',
-  'city',
-  'state',
-  'zip_code',
-  'house_size',
-  'prev_sold_date',
-] as const;
+export { RECORD_FIELDS };
 export type RecordField = (typeof RECORD_FIELDS)[number];
 
 const RAW_FIELD_COLUMNS: ColumnSpec[] = RECORD_FIELDS.map((name) => ({

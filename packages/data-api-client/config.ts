@@ -3,7 +3,7 @@ import { ConfigError, envInt, parseEnv } from '../core/index.js';
 
 /** The environment variables the data API client reads (parsed once, with parseEnv). */
 export const dataApiEnvSchema = z.object({
-  /** Base URL of the data API, e.g. http://10.43.101.108:80 (the real one) or the simulator's. */
+  /** Base URL of the data API, the real one (from configuration) or the simulator's. */
   CASA_DATA_API_URL: z.string().url(),
   /** Our group number: the API keeps one cursor per group. */
   CASA_GROUP_NUMBER: envInt(1, 1_000_000).default(1),

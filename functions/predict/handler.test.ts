@@ -9,23 +9,13 @@ import { MlflowUnavailableError } from '../../packages/mlflow/index.js';
 import { Booster, DMatrix } from '../../packages/xgboost-wasm/index.js';
 import { predictListings, predictRequest } from './core.js';
 import { createPredictApp } from './handler.js';
-import { MAX_BATCH, MAX_BODY_BYTES, toListingFields } from './listing-schema.js';
+import { EXAMPLE_LISTING, MAX_BATCH, MAX_BODY_BYTES, toListingFields } from './listing-schema.js';
 import { ModelHolder } from './model-holder.js';
 import { RequestLog } from './request-log.js';
 import { memoryModelSource, modelDirectoryFiles, trainFixtureModel } from './test-fixtures.js';
 import { checkModelDescriptor } from './model-artifacts.js';
 
-const listing = {
-  status: 'for_sale',
-  bed: 3,
-  bath: 2,
-  acre_lot: 0.25,
-  city: 'Worcester',
-  state: 'Massachusetts',
-  zip_code: '01609',
-  house_size: 1800,
-  prev_sold_date: '2015-06-30',
-};
+const listing = EXAMPLE_LISTING;
 const silent = () => undefined;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
 const json = (r: Response): Promise<any> => r.json();

@@ -2,6 +2,19 @@ import { z } from 'zod';
 import { InvalidInputError } from '../../packages/core/index.js';
 import { FEATURE_NAMES, STATES, STATUSES, type ListingFields } from '../../packages/features/index.js';
 
+/** A valid listing, shown in the OpenAPI document and reused by the tests and the demo. */
+export const EXAMPLE_LISTING = Object.freeze({
+  status: 'for_sale',
+  bed: 3,
+  bath: 2,
+  acre_lot: 0.25,
+  city: 'Worcester',
+  state: 'Massachusetts',
+  zip_code: '01609',
+  house_size: 1800,
+  prev_sold_date: '2015-06-30',
+});
+
 /**
  * Bounds a listing must respect to be priced. They are clean's quarantine thresholds
  * (functions/clean/rules.ts THRESHOLDS): the model never saw a row outside them, so a
@@ -54,7 +67,7 @@ export const ListingSchema = z
     house_size: z.number().min(LISTING_BOUNDS.minHouseSize).max(LISTING_BOUNDS.maxHouseSize).nullable().describe('living area in square feet'),
     prev_sold_date: isoDate.nullable().describe('date of the previous sale, YYYY-MM-DD'),
   })
-  .meta({ title: 'Listing', examples: [exampleListing()] });
+  .meta({ title: 'Listing', examples: [{ ...EXAMPLE_LISTING }] });
 
 export type Listing = z.infer<typeof ListingSchema>;
 
@@ -160,16 +173,3 @@ function issuesOf(err: z.ZodError | undefined, body: unknown): { pointer: string
   return out;
 }
 
-function exampleListing() {
-  return {
-    status: 'for_sale',
-    bed: 3,
-    bath: 2,
-    acre_lot: 0.25,
-    city: 'Worcester',
-    state: 'Massachusetts',
-    zip_code: '01609',
-    house_size: 1800,
-    prev_sold_date: '2015-06-30',
-  };
-}

@@ -11,6 +11,7 @@ import { readBatchQuality } from '../../functions/clean/core.js';
 import { formatQualityTable } from '../../functions/clean/cli.js';
 import { formatBatchLine, runBatchPipeline } from '../../functions/assess/pipeline.js';
 import { trainSettingsFromEnv } from '../../functions/train/config.js';
+import { EXAMPLE_LISTING } from '../../functions/predict/listing-schema.js';
 import { untilSignal } from './gateway-command.js';
 
 export interface DemoOptions {
@@ -35,7 +36,7 @@ async function callFunction(gatewayUrl: string, name: string, body: unknown): Pr
 
 /** Waits until predict has loaded the champion, then prices one listing through the gateway. */
 async function samplePrediction(gatewayUrl: string, out: Out): Promise<void> {
-  const listing = { status: 'for_sale', bed: 3, bath: 2, acre_lot: 0.25, city: 'Worcester', state: 'Massachusetts', zip_code: '01609', house_size: 1800, prev_sold_date: '2015-06-01' };
+  const listing = EXAMPLE_LISTING;
   const deadline = Date.now() + 90_000;
   for (;;) {
     const res = await fetch(`${gatewayUrl}/function/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(listing) });
@@ -108,7 +109,7 @@ export async function runDemo(opts: DemoOptions, out: Out = (l) => console.log(l
     out('');
     out('Where to look:');
     out(`  gateway             ${gateway.url}/system/functions`);
-    out(`  predict             curl -s -H 'content-type: application/json' -d '{"status":"for_sale","bed":3,"bath":2,"acre_lot":0.25,"state":"Massachusetts","zip_code":"01609","house_size":1800,"prev_sold_date":null}' ${gateway.url}/function/predict`);
+    out(`  predict             curl -s -H 'content-type: application/json' -d '${JSON.stringify(EXAMPLE_LISTING)}' ${gateway.url}/function/predict`);
     out(`  MLflow UI           ${mlflow.url}/#/models/${settings.modelName}   (versions, aliases, explanation.md on each run)`);
     out(`  lake                npx casa lake tables --lake ${lakeDir}`);
     out(`  decisions           npx casa lake query --lake ${lakeDir} "SELECT batch_ordinal, decision, lead_rule FROM decisions ORDER BY 1"`);

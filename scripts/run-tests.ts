@@ -7,8 +7,8 @@ import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 import { startSeaweed, weedAvailable, type Seaweed } from '../packages/testkit/seaweed.js';
 
-const ROOTS = ['packages', 'functions', 'lake-layout', 'scripts'];
-const SKIP = new Set(['node_modules', 'build', 'dist', '.venv', '.venv-mlflow']);
+const ROOTS = ['packages', 'functions', 'lake-layout', 'scripts', 'dags', 'ui', 'deploy', 'template'];
+const SKIP = new Set(['node_modules', 'build', 'dist', '.venv', '.venv-mlflow', '.venv-airflow', '.venv-ui', '__pycache__']);
 // Test files mostly wait on real services; three at a time keeps both cores busy.
 const CONCURRENCY = process.env['CASA_TEST_CONCURRENCY'] ?? '3';
 

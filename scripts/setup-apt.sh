@@ -4,6 +4,8 @@ set -euo pipefail
 # command → package
 declare -A NEED=(
   [pg_ctlcluster]=postgresql
+  [chromium]=chromium
+  [chromedriver]=chromium-driver
 )
 missing=()
 for cmd in "${!NEED[@]}"; do

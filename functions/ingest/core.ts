@@ -95,6 +95,32 @@ export async function ingestNextBatch(deps: IngestDeps, options: IngestOptions =
   }
 }
 
+/** What `restartAndReplay` did: the new epoch and how many committed batches it replayed (hash-checked). */
+export interface ReplayResult {
+  status: 'replayed';
+  epoch: number;
+  replayed: number;
+  committed_batches: number;
+}
+
+/**
+ * The operator's recovery (the maintenance DAG): restarts the data API's sequence and replays
+ * batches 0..n-1, each checked against RAW's content hash, without taking a new batch; the
+ * server's cursor then stands where RAW ends. Holds the group's intent like an ingest, so it
+ * never runs beside one. A replay that differs raises SequenceDivergedError (409).
+ */
+export async function restartAndReplay(deps: IngestDeps): Promise<ReplayResult> {
+  const group = deps.client.config.groupNumber;
+  const lockKey = `${deps.lake.url}#${group}`;
+  if (running.has(lockKey)) throw new ConflictError(`an ingest of group ${group} is already running in this process`);
+  running.add(lockKey);
+  try {
+    return await new IngestRun(deps, {}).replayOnly();
+  } finally {
+    running.delete(lockKey);
+  }
+}
+
 /** RAW's committed batches of the lake, in ordinal order (checked to be 0..n-1 of one group). */
 export async function readCommittedBatches(lake: Lake, groupNumber?: number): Promise<CommittedBatch[]> {
   const rows = await lake.query<Record<string, unknown>>(
@@ -176,6 +202,29 @@ class IngestRun {
       }
       await this.intent.release();
       return result.status === 'committed' && recovered ? { ...result, recovered } : result;
+    } catch (err) {
+      if (this.intent) {
+        if (this.cursorAhead || err instanceof SequenceDivergedError) await this.intent.abandon(String((err as Error)?.message ?? err));
+        else await this.intent.release().catch(() => undefined);
+      }
+      throw err;
+    } finally {
+      await Promise.all(this.temps.map((p) => rm(p, { force: true })));
+    }
+  }
+
+  async replayOnly(): Promise<ReplayResult> {
+    await mkdir(this.workDir, { recursive: true });
+    try {
+      this.committed = await readCommittedBatches(this.deps.lake, this.group);
+      const epoch = this.currentEpoch();
+      const { handle, previous } = await acquireIntent(this.deps.lake.store, { groupNumber: this.group, ordinal: this.committed.length, epoch, requestKey: null }, { leaseMs: this.leaseMs, now: this.now });
+      this.intent = handle;
+      const reason = previous ? `an operator asked for restart + replay (${interruptedReason(previous)})` : 'an operator asked for restart + replay';
+      const done = await this.recover(reason, previous?.epoch ?? epoch);
+      // The cursor is back in step with RAW: no intent is left, the next ingest takes batch n.
+      await this.intent.release();
+      return { status: 'replayed', epoch: done.epoch, replayed: done.replayed, committed_batches: this.committed.length };
     } catch (err) {
       if (this.intent) {
         if (this.cursorAhead || err instanceof SequenceDivergedError) await this.intent.abandon(String((err as Error)?.message ?? err));

@@ -74,6 +74,27 @@ describe('POST /function/ingest and /function/clean through the gateway', () => 
     assert.equal(unknown.status, 404);
   });
 
+  test('{"restart": true} restarts the sequence and replays the committed batches (hash-checked); the next ingest takes the next batch', async (t) => {
+    // Prepare: two batches committed, then the simulator's cursor moved on behind our back
+    const env = await envFor(5);
+    const ingest = createIngestFunction({ env });
+    const app = createGatewayApp([ingest]);
+    t.after(() => ingest.close!());
+    const post = (body: unknown) => app.request('/function/ingest', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await post({});
+    await post({});
+    await fetch(`${api.url}/data?group_number=5`);
+    // Act
+    const replay = await post({ restart: true });
+    const next = (await (await post({})).json()) as { status: string; ordinal: number; recovered?: unknown };
+    // Assess
+    assert.equal(replay.status, 200);
+    assert.deepEqual(await replay.json(), { status: 'replayed', epoch: 1, replayed: 2, committed_batches: 2 });
+    assert.equal(next.status, 'committed');
+    assert.equal(next.ordinal, 2);
+    assert.equal(next.recovered, undefined, 'the cursor was already in step: no second recovery');
+  });
+
   test('an unconfigured ingest answers 503 naming the missing setting, and the gateway still serves', async (t) => {
     const ingest = createIngestFunction({ env: { CASA_LAKE_URL: await dirs.make('nolake') } });
     t.after(() => ingest.close!());

@@ -127,6 +127,11 @@ async function resumeByKey(deps: TrainDeps, key: string): Promise<TrainCallResul
   return { ...saved, status: 'already-trained' };
 }
 
+/** The lake object of the lease a keyed train call holds while it runs (call-status.ts reads it). */
+export function trainLockKey(idempotencyKey: string): string {
+  return `locks/train/${idempotencyKey.replace(/[^A-Za-z0-9_.+@-]/g, '_')}.lock`;
+}
+
 /**
  * The train function's core: reads CLEAN batches 0..upToBatch through the lake, trains the
  * candidates and the baseline (one MLflow run each: params, metrics overall and per batch,
@@ -146,7 +151,7 @@ export async function trainAndRegister(deps: TrainDeps, req: TrainRequest): Prom
   if (!req.idempotencyKey) return trainOnce(deps, req, t0);
   // Calls with the same key run one at a time (a lease in the lake), so a retry that overlaps
   // the original waits for it and then finds its version instead of training again.
-  const lock = await acquireLock(deps.lake.store, `locks/train/${req.idempotencyKey.replace(/[^A-Za-z0-9_.+@-]/g, '_')}.lock`, { ttlMs: 60_000, renewEveryMs: 15_000, waitMs: 2 * 3_600_000, pollMs: 500 });
+  const lock = await acquireLock(deps.lake.store, trainLockKey(req.idempotencyKey), { ttlMs: 60_000, renewEveryMs: 15_000, waitMs: 2 * 3_600_000, pollMs: 500 });
   try {
     const previous = await resumeByKey(deps, req.idempotencyKey);
     if (previous) {

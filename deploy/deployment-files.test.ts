@@ -247,7 +247,7 @@ describe('Dockerfiles', () => {
 
   test('the UI and Airflow images install the other engineers\' requirements files', () => {
     assert.match(readFileSync(join(COMPONENTS_DIR, 'ui', 'Dockerfile'), 'utf8'), /COPY ui\/requirements\.txt/);
-    assert.match(readFileSync(join(COMPONENTS_DIR, 'airflow', 'Dockerfile'), 'utf8'), /COPY dags\/requirements\.txt/);
+    assert.match(readFileSync(join(COMPONENTS_DIR, 'airflow', 'Dockerfile'), 'utf8'), /COPY dags\/requirements\.txt dags\/constraints\.txt/);
   });
 });
 

@@ -104,7 +104,7 @@ earlier decision). *On failure*: 404 — the batch is not CLEAN.
         wants = mode == "always" or (mode == "decision" and decision["decision"] == "retrain")
         return "train" if wants else "no_retrain"
 
-    no_retrain = EmptyOperator(task_id="no_retrain", doc_md="**no_retrain** — no training asked for.")
+    no_retrain = EmptyOperator(task_id="no_retrain", doc_md="**no_retrain** — no training was asked for (retrain=never, or decision and assess said no-retrain); nothing to do.")
 
     @task(
         execution_timeout=SETTINGS.train_execution_timeout,

@@ -13,12 +13,12 @@ def show_failure(err: Exception, what: str) -> None:
         st.error(
             f"**The gateway is down.** Cannot reach {err.url} ({err.reason}), so {what} cannot be shown. "
             "Start it (`npx casa gateway` or `make demo`) or point `CASA_GATEWAY_URL` at it, then reload.",
-            icon="🔌",
+            icon=":material/power_off:",
         )
     elif isinstance(err, NotReadyError):
         wait = f" Try again in about {err.retry_after} s." if err.retry_after else ""
-        st.warning(f"**Not ready yet.** {err.detail}.{wait}", icon="⏳")
+        st.warning(f"**Not ready yet.** {err.detail}.{wait}", icon=":material/hourglass_top:")
     elif isinstance(err, ProblemError):
-        st.error(f"**{what.capitalize()} failed** — {err}", icon="⚠️")
+        st.error(f"**{what.capitalize()} failed** — {err}", icon=":material/error:")
     else:
-        st.error(f"**{what.capitalize()} failed** — {err}", icon="⚠️")
+        st.error(f"**{what.capitalize()} failed** — {err}", icon=":material/error:")

@@ -8,7 +8,7 @@ from conftest import APP
 
 @pytest.fixture
 def open_app(monkeypatch):
-    """Runs the app against `url`, on `page` (a path under ui/, e.g. pages/history.py)."""
+    """Runs the app against `url`, on `page` (a path under ui/, e.g. views/history.py)."""
 
     def run(url: str, page: str | None = None) -> AppTest:
         monkeypatch.setenv("CASA_GATEWAY_URL", url)
@@ -73,7 +73,7 @@ def test_a_validation_error_is_shown_under_each_bad_field(open_app, gateway_url)
 
 
 def test_history_shows_every_version_the_timeline_and_the_reason_for_a_change(open_app, gateway_url, champion):
-    at = open_app(gateway_url, "pages/history.py")
+    at = open_app(gateway_url, "views/history.py")
     assert at.metric[0].label == "Serving now" and at.metric[0].value == f"v{champion}"
     versions = at.dataframe[0].value
     assert list(versions["version"])[-1] == f"v{champion}" and len(versions) >= 2
@@ -85,7 +85,7 @@ def test_history_shows_every_version_the_timeline_and_the_reason_for_a_change(op
 
 
 def test_batches_show_quality_decisions_and_drift(open_app, gateway_url):
-    at = open_app(gateway_url, "pages/batches.py")
+    at = open_app(gateway_url, "views/batches.py")
     table = at.dataframe[0].value
     assert list(table["batch"]) == list(range(len(table))) and len(table) == 6
     assert (table["rows ingested"] >= table["clean"]).all()
@@ -94,7 +94,7 @@ def test_batches_show_quality_decisions_and_drift(open_app, gateway_url):
     assert len(at.get("vega_lite_chart")) >= 2, "quality and drift charts"
 
 
-@pytest.mark.parametrize("page", [None, "pages/history.py", "pages/batches.py"])
+@pytest.mark.parametrize("page", [None, "views/history.py", "views/batches.py"])
 def test_a_gateway_that_is_down_is_said_so_on_every_page(open_app, down_url, page):
     at = open_app(down_url, page)
     assert "The gateway is down" in texts(at.error)
@@ -104,5 +104,5 @@ def test_a_model_that_is_not_ready_and_an_empty_history_are_said_so(open_app, em
     at = submit(open_app(empty_gateway_url))
     assert "Not ready yet" in texts(at.warning)
     assert not at.metric
-    assert "No history yet" in texts(open_app(empty_gateway_url, "pages/history.py").info)
-    assert "No batches yet" in texts(open_app(empty_gateway_url, "pages/batches.py").info)
+    assert "No history yet" in texts(open_app(empty_gateway_url, "views/history.py").info)
+    assert "No batches yet" in texts(open_app(empty_gateway_url, "views/batches.py").info)

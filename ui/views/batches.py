@@ -27,7 +27,7 @@ except GatewayError as err:
     st.stop()
 
 if not batches:
-    st.info("**No batches yet.** Nothing has been ingested and cleaned: run the pipeline (`make demo`, or the Airflow DAG) and come back.", icon="📭")
+    st.info("**No batches yet.** Nothing has been ingested and cleaned: run the pipeline (`make demo`, or the Airflow DAG) and come back.", icon=":material/inbox:")
     st.stop()
 
 

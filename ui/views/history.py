@@ -34,7 +34,7 @@ except GatewayError as err:
 versions: list[dict[str, Any]] = models["versions"]
 if not versions:
     st.info(f"**No history yet.** Model `{models['model']}` has no registered version: no batch has been trained on. "
-            "Run the pipeline (`make demo`, or the Airflow DAG) and come back.", icon="📭")
+            "Run the pipeline (`make demo`, or the Airflow DAG) and come back.", icon=":material/inbox:")
     st.stop()
 
 production = models.get("production")

@@ -59,10 +59,10 @@ if submitted:
         by_field, other = errors_by_field(err.errors)
         for name, message in by_field.items():
             if name in placeholders:
-                placeholders[name].error(message, icon="✖")
+                placeholders[name].error(message, icon=":material/close:")
             else:
                 other.append(f"/{name}: {message}")
-        st.error(f"**The listing is not valid** — {err.detail}." + "".join(f"\n- `{o}`" for o in other), icon="✖")
+        st.error(f"**The listing is not valid** — {err.detail}." + "".join(f"\n- `{o}`" for o in other), icon=":material/close:")
     except NotReadyError as err:
         st.session_state.pop("last", None)
         show_failure(err, "the price")

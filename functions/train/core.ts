@@ -48,6 +48,8 @@ export interface TrainDeps {
   /** Worker threads shared across calls (default: a pool per call). */
   pool?: XGBoostPool;
   training?: Omit<TrainingOptions, 'pool' | 'minTrainRows'>;
+  /** Lease of a keyed call (default 60 s, renewed every quarter): how soon a call that died frees its key. */
+  leaseMs?: number;
   log?: (event: Record<string, unknown>) => void;
 }
 
@@ -151,7 +153,8 @@ export async function trainAndRegister(deps: TrainDeps, req: TrainRequest): Prom
   if (!req.idempotencyKey) return trainOnce(deps, req, t0);
   // Calls with the same key run one at a time (a lease in the lake), so a retry that overlaps
   // the original waits for it and then finds its version instead of training again.
-  const lock = await acquireLock(deps.lake.store, trainLockKey(req.idempotencyKey), { ttlMs: 60_000, renewEveryMs: 15_000, waitMs: 2 * 3_600_000, pollMs: 500 });
+  const leaseMs = deps.leaseMs ?? 60_000;
+  const lock = await acquireLock(deps.lake.store, trainLockKey(req.idempotencyKey), { ttlMs: leaseMs, renewEveryMs: Math.floor(leaseMs / 4), waitMs: 2 * 3_600_000, pollMs: 500 });
   try {
     const previous = await resumeByKey(deps, req.idempotencyKey);
     if (previous) {

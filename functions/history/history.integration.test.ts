@@ -97,6 +97,14 @@ describe('history over the gateway, on a pipeline run of the six simulator batch
     assert.equal(r.body.previous, e.championError!.version);
   });
 
+  it('GET with no query answers the models view; POST {"view": …} the same as GET', async () => {
+    const bare = await fetch(`${g.gatewayUrl}/function/history`);
+    assert.equal(bare.status, 200);
+    assert.deepEqual(((await bare.json()) as ModelsView).versions.map((v) => v.version), models.versions.map((v) => v.version));
+    const posted = await fetch(`${g.gatewayUrl}/function/history`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ view: 'batches' }) });
+    assert.equal(((await posted.json()) as BatchesView).batches.length, lines.length);
+  });
+
   it('change: an unknown version is a 404 problem; a missing version a 422 with its pointer (POST and GET alike)', async () => {
     const unknown = await view<{ status: number }>(g.gatewayUrl, 'view=change&version=999');
     assert.equal(unknown.status, 404);

@@ -99,6 +99,10 @@ class GatewayClient:
         """predict's OpenAPI document (the listing schema: fields, enums, bounds, example)."""
         return self._call("GET", "/function/predict/openapi.json").body
 
+    def predict_ready(self) -> dict[str, Any]:
+        """predict's readiness: {ready, model_version}; NotReadyError (503 + Retry-After) until a model is loaded."""
+        return self._call("GET", "/function/predict/_/ready").body
+
     def history(self, view: str, **params: str) -> dict[str, Any]:
         """One history view: models, batches, or change (version=N)."""
         return self._call("GET", "/function/history", params={"view": view, **params}).body

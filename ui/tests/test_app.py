@@ -101,7 +101,9 @@ def test_a_gateway_that_is_down_is_said_so_on_every_page(open_app, down_url, pag
 
 
 def test_a_model_that_is_not_ready_and_an_empty_history_are_said_so(open_app, empty_gateway_url):
-    at = submit(open_app(empty_gateway_url))
+    at = open_app(empty_gateway_url)
+    assert "Not ready yet" in texts(at.warning), "said before anyone fills in the form"
+    submit(at)
     assert "Not ready yet" in texts(at.warning)
     assert not at.metric
     assert "No history yet" in texts(open_app(empty_gateway_url, "views/history.py").info)

@@ -28,6 +28,14 @@ except GatewayError as err:
     show_failure(err, "the listing form")
     st.stop()
 
+# Said before the form, so nobody fills it in for nothing; the form stays usable (validation works without a model).
+try:
+    client.predict_ready()
+except NotReadyError as err:
+    show_failure(err, "a price")
+except GatewayError:
+    pass  # the call below will say what is wrong
+
 values: dict[str, Any] = {}
 placeholders: dict[str, Any] = {}
 with st.form("listing"):
@@ -66,7 +74,6 @@ if submitted:
     except NotReadyError as err:
         st.session_state.pop("last", None)
         show_failure(err, "the price")
-        st.button("Retry")
     except GatewayError as err:
         st.session_state.pop("last", None)
         show_failure(err, "the price")

@@ -106,6 +106,17 @@ describe('stack.yml covers every function', () => {
     }
     assert.ok(upstream < seconds(gw.gateway['read_timeout']) && upstream < seconds(gw.gateway['write_timeout']), 'upstream < gateway read/write');
     assert.ok(seconds(gw.gateway['write_timeout']) < seconds(gw['queue-worker']['ack_wait']), 'gateway write_timeout < ack_wait');
+    // Airflow's own ladder (dags/casa_lib/settings.py), as compose sets it, fits the functions it calls.
+    const airflow = readCompose().doc.services['airflow-scheduler']?.environment ?? {};
+    const af = (name: string) => Number(airflow[name]);
+    for (const [name, fn] of Object.entries(stack.functions)) {
+      if (name === 'train') continue; // called with /async-function and polled
+      const env = fn.environment ?? {};
+      assert.ok(seconds(env['exec_timeout']) <= af('CASA_AIRFLOW_FUNCTION_TIMEOUT'), `${name}: exec_timeout ≤ CASA_AIRFLOW_FUNCTION_TIMEOUT`);
+      assert.ok(seconds(env['write_timeout']) <= af('CASA_AIRFLOW_GATEWAY_TIMEOUT'), `${name}: write_timeout ≤ CASA_AIRFLOW_GATEWAY_TIMEOUT`);
+    }
+    assert.ok(af('CASA_AIRFLOW_GATEWAY_TIMEOUT') < af('CASA_AIRFLOW_HTTP_TIMEOUT') && af('CASA_AIRFLOW_HTTP_TIMEOUT') < af('CASA_AIRFLOW_TASK_TIMEOUT'), 'Airflow: gateway < HTTP < task');
+    assert.ok(seconds(gw['queue-worker']['ack_wait']) < af('CASA_AIRFLOW_TRAIN_TASK_TIMEOUT'), 'ack_wait < CASA_AIRFLOW_TRAIN_TASK_TIMEOUT');
     // Training over the whole real sequence takes tens of minutes on two cores: give it an hour.
     assert.ok(seconds(stack.functions['train']?.environment?.['exec_timeout']) >= 3600, 'train may run for an hour');
   });

@@ -17,7 +17,7 @@ st.set_page_config(page_title="casa — house prices", page_icon=":material/home
 
 pages = st.navigation(
     [
-        st.Page("views/prediction.py", title="Prediction", icon=":material/sell:", url_path="prediction", default=True),
+        st.Page("views/prediction.py", title="Prediction", icon=":material/sell:", default=True),
         st.Page("views/history.py", title="History", icon=":material/history:", url_path="history"),
         st.Page("views/batches.py", title="Batches", icon=":material/inventory_2:", url_path="batches"),
     ]

@@ -1,7 +1,7 @@
 """Browser check of the running UI with Debian's headless chromium (Selenium + Debian's chromium-driver).
 
 Opens each page, submits the example listing on the Prediction page, waits for the price and the
-model version, saves one screenshot per page, and fails if any page shows a Streamlit exception.
+model version, saves one screenshot per page, and fails if any page shows a Streamlit exception (or Streamlit's "Page not found").
 Prints one JSON line last: {"ok": true, "price": "$…", "model": "name", "version": "N", "screenshots": [...]}.
 
 Usage: python ui/tests/browser_check.py --url http://127.0.0.1:8501 --out DIR [--expect-version N]
@@ -54,6 +54,9 @@ def assert_no_exception(d: webdriver.Chrome, page: str) -> None:
     boxes = d.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
     if boxes:
         raise CheckFailed(f"{page} shows a Streamlit exception: {boxes[0].text[:500]}")
+    # Streamlit answers an unknown page with a modal and falls back to the main page.
+    if "Page not found" in body_text(d):
+        raise CheckFailed(f"{page}: Streamlit says 'Page not found'")
 
 
 def wait_for(d: webdriver.Chrome, what: str, condition, timeout: float):
@@ -61,6 +64,18 @@ def wait_for(d: webdriver.Chrome, what: str, condition, timeout: float):
         return WebDriverWait(d, timeout, poll_frequency=0.25).until(condition)
     except TimeoutException as err:
         raise CheckFailed(f"timed out after {timeout:.0f} s waiting for {what}; the page says:\n{body_text(d)[:1500]}") from err
+
+
+def full_screenshot(d: webdriver.Chrome, path: Path) -> None:
+    """The whole page: Streamlit scrolls inside its main section, so the window grows to fit it first."""
+    height = d.execute_script(
+        "const m = document.querySelector('[data-testid=\"stMain\"]') || document.body;"
+        "return Math.max(m.scrollHeight, document.body.scrollHeight);"
+    )
+    d.set_window_size(1400, min(int(height) + 120, 12000))
+    time.sleep(0.5)
+    d.save_screenshot(str(path))
+    d.set_window_size(1400, 2200)
 
 
 def charts_drawn(d: webdriver.Chrome, n: int) -> bool:
@@ -73,7 +88,7 @@ def check(url: str, out: Path, expect_version: str | None, timeout: float) -> di
     d = browser()
     try:
         # Prediction: submit the example listing (the form's defaults), see a price and the model version.
-        d.get(f"{url}/prediction")
+        d.get(f"{url}/")  # the default page lives at the root
         submit = "//button[.//p[normalize-space()='Price this listing']]"
         wait_for(d, "the listing form", lambda d: d.find_elements(By.XPATH, submit), timeout)
         wait_idle(d, timeout)
@@ -90,7 +105,7 @@ def check(url: str, out: Path, expect_version: str | None, timeout: float) -> di
             raise CheckFailed(f"no price with a model version on the Prediction page (price {price!r}); the page says:\n{body_text(d)[:1500]}")
         if expect_version and m.group(2) != expect_version:
             raise CheckFailed(f"the price came from v{m.group(2)}, expected the champion v{expect_version}")
-        d.save_screenshot(str(out / "prediction.png"))
+        full_screenshot(d, out / "prediction.png")
         shots.append(str(out / "prediction.png"))
 
         for path, title, charts in (("history", "Model history", 4), ("batches", "Batches", 2)):
@@ -99,7 +114,7 @@ def check(url: str, out: Path, expect_version: str | None, timeout: float) -> di
             wait_for(d, f"{charts} charts on {title}", lambda d: charts_drawn(d, charts), timeout)
             wait_idle(d, timeout)
             assert_no_exception(d, title)
-            d.save_screenshot(str(out / f"{path}.png"))
+            full_screenshot(d, out / f"{path}.png")
             shots.append(str(out / f"{path}.png"))
         return {"ok": True, "price": price, "model": m.group(1), "version": m.group(2), "screenshots": shots}
     except Exception:

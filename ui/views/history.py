@@ -143,7 +143,8 @@ if verdict:
             rows.append({"batch": f"batch {batch}", "model": f"v{verdict.get('challenger')} (challenger)", "RMSE (log)": m["rmse_log"]})
             inc = (evaluation.get("incumbent", {}).get("byBatch") or {}).get(batch)
             if inc:
-                rows.append({"batch": f"batch {batch}", "model": f"{evaluation['incumbent'].get('version')} (incumbent)".replace("baseline (incumbent)", "baseline"), "RMSE (log)": inc["rmse_log"]})
+                incumbent = str(evaluation["incumbent"].get("version"))
+                rows.append({"batch": f"batch {batch}", "model": "baseline (state medians)" if incumbent == "baseline" else f"v{incumbent} (incumbent)", "RMSE (log)": inc["rmse_log"]})
         chart = paired_bars(rows, "batch", "model", "RMSE (log)", "holdout RMSE (log price), same rows")
         if chart is not None:
             st.altair_chart(chart, width="stretch")

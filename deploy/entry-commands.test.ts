@@ -243,6 +243,7 @@ describe('airflow image: api-server, scheduler and dag-processor', () => {
     }
     const { readCompose } = await import('./deploy-files.js');
     const services = readCompose().doc.services;
+    assert.deepEqual(dockerfileCmd(join(COMPONENTS_DIR, 'airflow', 'Dockerfile')), services['airflow-api-server']?.command, 'the image\'s CMD is the api-server service\'s');
     const image = dockerfileEnv(join(COMPONENTS_DIR, 'airflow', 'Dockerfile'));
     const home = join(scratch, 'airflow-home');
     const port = await freePort();

@@ -90,15 +90,18 @@ describe('casa_batch end to end: six batches in order, exhaustion skipped, gatew
   let lake: Lake;
   let gateway: GatewayProcess;
   const runs: RunState[] = [];
+  let maintenance: RunState;
+  let afterReplay: RunState;
   const seconds: number[] = [];
   const kills: string[] = [];
 
   const env = () => airflowEnv(home, { ...AIRFLOW_SETTINGS, AIRFLOW_CONN_CASA_GATEWAY: `http://127.0.0.1:${gateway.port}` });
 
   /** One `airflow dags test` run; `onOutput` sees the Airflow output and the gateway log as they grow. */
-  async function dagRun(date: string, onOutput?: (airflow: string) => Promise<void> | void): Promise<RunState> {
+  async function dagRun(date: string, onOutput?: (airflow: string) => Promise<void> | void, dagId = 'casa_batch', conf?: Record<string, unknown>): Promise<RunState> {
     const t0 = performance.now();
-    const child = spawn(AIRFLOW_BIN, ['dags', 'test', 'casa_batch', date], { env: env(), cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = ['dags', 'test', dagId, date, ...(conf ? ['--conf', JSON.stringify(conf)] : [])];
+    const child = spawn(AIRFLOW_BIN, args, { env: env(), cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
@@ -114,7 +117,7 @@ describe('casa_batch end to end: six batches in order, exhaustion skipped, gatew
     await watcher;
     if (!exited) child.kill('SIGKILL');
     seconds.push((performance.now() - t0) / 1000);
-    const report = await run(AIRFLOW_PYTHON, [join(DAGS_DIR, 'testing', 'run_report.py'), 'casa_batch'], env(), 60_000);
+    const report = await run(AIRFLOW_PYTHON, [join(DAGS_DIR, 'testing', 'run_report.py'), dagId], env(), 60_000);
     const all = markedJson<RunState[]>(report.stdout, 'RUN-REPORT');
     const last = all[all.length - 1]!;
     if (last.state !== 'success') console.log(out.slice(-6000));
@@ -140,6 +143,9 @@ describe('casa_batch end to end: six batches in order, exhaustion skipped, gatew
       CASA_GIT_COMMIT: 'airflow-e2e',
       // A train call that dies with its gateway frees its key after 10 s instead of 60 s.
       CASA_TRAIN_LEASE_MS: '10000',
+      // A small search keeps the three trainings short on a 2-core machine.
+      CASA_TRAIN_CANDIDATES: 'xgb-d6-eta0.1',
+      CASA_TRAIN_MAX_ROUNDS: '200',
     });
     await gateway.start();
     const migrated = await run(AIRFLOW_BIN, ['db', 'migrate'], env(), 180_000);
@@ -170,6 +176,11 @@ describe('casa_batch end to end: six batches in order, exhaustion skipped, gatew
       runs.push(await dagRun(date, onOutput));
       console.log(`run ${i}: ${runs[i]!.state} in ${seconds[i]!.toFixed(1)} s — ${Object.entries(runs[i]!.tasks).map(([t, s]) => `${t}=${s.state}${s.tries > 1 ? `×${s.tries}` : ''}`).join(' ')}`);
     }
+    // casa_maintenance: restart + replay the data API, re-assess batch 5 without training; then
+    // casa_batch again: the replayed cursor stands at the end, so it is skipped, not a duplicate.
+    maintenance = await dagRun('2026-01-08T00:00:00+00:00', undefined, 'casa_maintenance', { restart_and_replay: true, batch: 5, retrain: 'never' });
+    console.log(`maintenance: ${maintenance.state} — ${Object.entries(maintenance.tasks).map(([t, s]) => `${t}=${s.state}`).join(' ')}`);
+    afterReplay = await dagRun('2026-01-09T00:00:00+00:00');
     lake = await openLake({ env: { CASA_LAKE_URL: lakeDir, CASA_LAKE_CACHE_DIR: join(work, 'check-cache') } });
   });
 
@@ -194,6 +205,16 @@ describe('casa_batch end to end: six batches in order, exhaustion skipped, gatew
     assert.notEqual(r.state, 'failed');
     assert.equal(r.tasks['ingest']!.state, 'skipped');
     for (const [t, s] of Object.entries(r.tasks)) assert.equal(s.state, 'skipped', t);
+  });
+
+  it('casa_maintenance restarts and replays the six committed batches and re-assesses batch 5; casa_batch then stays skipped', () => {
+    assert.equal(maintenance.state, 'success');
+    assert.deepEqual(maintenance.tasks['restart_and_replay']!.value, { epoch: 1, replayed: 6, committed_batches: 6 });
+    assert.equal(maintenance.tasks['reassess']!.state, 'success');
+    assert.equal(maintenance.tasks['reassess']!.value?.['batch'], 5);
+    assert.equal(maintenance.tasks['train']!.state, 'skipped');
+    assert.equal(maintenance.tasks['publish_report']!.state, 'success');
+    assert.equal(afterReplay.tasks['ingest']!.state, 'skipped');
   });
 
   it('the gateway was killed twice and Airflow retried the interrupted tasks', () => {

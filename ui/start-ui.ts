@@ -21,6 +21,8 @@ export interface StartUiOptions {
   host?: string;
   venvDir?: string;
   startTimeoutMs?: number;
+  /** The Streamlit script, relative to the repository (default ui/app.py; tests use others). */
+  app?: string;
 }
 
 export interface RunningUi {
@@ -39,8 +41,8 @@ export function uiSkipReason(venvDir = UI_VENV): string | false {
 }
 
 /** The Streamlit command line, as the UI image runs it (host and port aside). */
-export function streamlitArgs(host: string, port: number): string[] {
-  return ['run', 'ui/app.py', `--server.address=${host}`, `--server.port=${port}`, '--server.headless=true'];
+export function streamlitArgs(host: string, port: number, app = 'ui/app.py'): string[] {
+  return ['run', app, `--server.address=${host}`, `--server.port=${port}`, '--server.headless=true'];
 }
 
 async function healthy(url: string): Promise<boolean> {
@@ -75,7 +77,7 @@ export async function startUi(options: StartUiOptions): Promise<RunningUi> {
     STREAMLIT_BROWSER_GATHER_USAGE_STATS: 'false',
     PYTHONUNBUFFERED: '1',
   };
-  const child = spawn(join(venv, 'bin', 'streamlit'), streamlitArgs(host, port), { cwd: REPO_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(join(venv, 'bin', 'streamlit'), streamlitArgs(host, port, options.app), { cwd: REPO_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = tail(child.stdout!, 20_000);
   const err = tail(child.stderr!, 20_000);
   const logs = () => `${out()}${err()}`;

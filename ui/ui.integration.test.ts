@@ -87,4 +87,19 @@ describe('the UI against a running gateway', { skip }, () => {
       await ui?.stop();
     }
   });
+
+  it('the browser check fails on a page that shows an exception box', async () => {
+    let ui: RunningUi | undefined;
+    try {
+      ui = await startUi({ gatewayUrl: g.gatewayUrl, port: 0, app: 'ui/tests/broken_app.py' });
+      const out = join(SCREENSHOT_DIR, 'broken-app');
+      const { code, out: text } = await runPython(['ui/tests/browser_check.py', '--url', ui.url, '--out', out, '--timeout', '30'], {}, 120_000);
+      const result = JSON.parse(text.trim().split('\n').at(-1) ?? '{}') as { ok: boolean; error: string };
+      assert.equal(code, 1);
+      assert.equal(result.ok, false);
+      assert.match(result.error, /shows a Streamlit exception: .*raised on purpose/s);
+    } finally {
+      await ui?.stop();
+    }
+  });
 });

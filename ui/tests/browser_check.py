@@ -59,9 +59,15 @@ def assert_no_exception(d: webdriver.Chrome, page: str) -> None:
         raise CheckFailed(f"{page}: Streamlit says 'Page not found'")
 
 
-def wait_for(d: webdriver.Chrome, what: str, condition, timeout: float):
+def wait_for(d: webdriver.Chrome, what: str, condition, timeout: float, page: str = "the page"):
+    """Waits for `condition`, failing at once if an exception box appears meanwhile."""
+
+    def met(d: webdriver.Chrome):
+        assert_no_exception(d, page)
+        return condition(d)
+
     try:
-        return WebDriverWait(d, timeout, poll_frequency=0.25).until(condition)
+        return WebDriverWait(d, timeout, poll_frequency=0.25).until(met)
     except TimeoutException as err:
         raise CheckFailed(f"timed out after {timeout:.0f} s waiting for {what}; the page says:\n{body_text(d)[:1500]}") from err
 
@@ -90,13 +96,13 @@ def check(url: str, out: Path, expect_version: str | None, timeout: float) -> di
         # Prediction: submit the example listing (the form's defaults), see a price and the model version.
         d.get(f"{url}/")  # the default page lives at the root
         submit = "//button[.//p[normalize-space()='Price this listing']]"
-        wait_for(d, "the listing form", lambda d: d.find_elements(By.XPATH, submit), timeout)
+        wait_for(d, "the listing form", lambda d: d.find_elements(By.XPATH, submit), timeout, "Prediction")
         wait_idle(d, timeout)
         assert_no_exception(d, "Prediction")
         # A script click: the form is fully drawn, and no overlay (toolbar, toast) can take the click.
         d.execute_script("arguments[0].click();", d.find_element(By.XPATH, submit))
-        wait_for(d, "a price", lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="stMetricValue"]'), timeout)
-        wait_for(d, "the SHAP waterfall", lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="stImage"] img, [data-testid="stImageContainer"] img, img[src*="media"]'), timeout)
+        wait_for(d, "a price", lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="stMetricValue"]'), timeout, "Prediction")
+        wait_for(d, "the SHAP waterfall", lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="stImage"] img, [data-testid="stImageContainer"] img, img[src*="media"]'), timeout, "Prediction")
         wait_idle(d, timeout)
         assert_no_exception(d, "Prediction")
         price = d.find_element(By.CSS_SELECTOR, '[data-testid="stMetricValue"]').text.strip()
@@ -110,8 +116,8 @@ def check(url: str, out: Path, expect_version: str | None, timeout: float) -> di
 
         for path, title, charts in (("history", "Model history", 4), ("batches", "Batches", 2)):
             d.get(f"{url}/{path}")
-            wait_for(d, f"the {title} page", lambda d: title in body_text(d), timeout)
-            wait_for(d, f"{charts} charts on {title}", lambda d: charts_drawn(d, charts), timeout)
+            wait_for(d, f"the {title} page", lambda d: title in body_text(d), timeout, title)
+            wait_for(d, f"{charts} charts on {title}", lambda d: charts_drawn(d, charts), timeout, title)
             wait_idle(d, timeout)
             assert_no_exception(d, title)
             full_screenshot(d, out / f"{path}.png")

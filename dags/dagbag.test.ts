@@ -136,13 +136,13 @@ describe('the DagBag', () => {
 });
 
 describe('the gateway client', () => {
-  it('retries connection errors, 5xx and a held lease; fails at once on other 4xx problems; sends the idempotency key', async () => {
+  it('retries connection errors, 5xx and a held lease; fails at once on other 4xx problems; sends the idempotency key; finds the gateway URL', async () => {
     requireAirflowVenv();
     const home = await mkdtemp(join(tmpdir(), 'casa-airflow-gw-'));
     try {
       const r = await run(AIRFLOW_PYTHON, [join(DAGS_DIR, 'testing', 'gateway_check.py')], airflowEnv(home), 60_000);
       assert.equal(r.code, 0, r.stderr.slice(-2000));
-      const { results, keys } = markedJson<{ results: Record<string, string>; keys: string[] }>(r.stdout, 'GATEWAY-CHECK');
+      const { results, keys, urls } = markedJson<{ results: Record<string, string>; keys: string[]; urls: Record<string, string> }>(r.stdout, 'GATEWAY-CHECK');
       const kind = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.split(':')[0]]));
       assert.deepEqual(kind, {
         '/ok': 'ok',
@@ -156,6 +156,10 @@ describe('the gateway client', () => {
       });
       assert.match(results['/bad']!, /422 invalid-input: bad batch \(\/batch: integer\)/);
       assert.deepEqual(new Set(keys), new Set(['k-1']));
+      assert.equal(urls['conn'], 'http://127.0.0.1:8088', 'the connection wins over CASA_GATEWAY_URL');
+      assert.equal(urls['conn_https'], 'https://gateway.internal:8443');
+      assert.equal(urls['fallback'], 'http://127.0.0.1:1234');
+      assert.match(urls['none']!, /^AirflowFailException: no gateway configured: set the Airflow connection 'casa_gateway'/);
     } finally {
       await rm(home, { recursive: true, force: true });
     }

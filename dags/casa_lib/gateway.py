@@ -46,7 +46,8 @@ def resolve_base_url() -> str:
         if "://" in host:  # a host given with its scheme
             base = host
         else:
-            scheme = conn.schema if conn.schema in ("http", "https") else "http"
+            # HttpHook's convention (scheme in `schema`), else the URI's scheme (conn_type).
+            scheme = conn.schema if conn.schema in ("http", "https") else conn.conn_type if conn.conn_type in ("http", "https") else "http"
             base = f"{scheme}://{host}"
         if conn.port and not re.search(r":\d+$", base):
             base = f"{base}:{conn.port}"

@@ -10,7 +10,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from casa_lib.gateway import Gateway  # noqa: E402
+from casa_lib.gateway import Gateway, resolve_base_url  # noqa: E402
 from casa_lib.settings import load_settings  # noqa: E402
 
 ANSWERS = {
@@ -59,4 +59,19 @@ try:
     results["refused"] = "ok"
 except Exception as err:  # noqa: BLE001
     results["refused"] = f"{type(err).__name__}: {err}"
-print("GATEWAY-CHECK " + json.dumps({"results": results, "keys": seen_keys}))
+# Where the base URL comes from: the connection casa_gateway, else CASA_GATEWAY_URL, else a clear failure.
+urls = {}
+for name, env in {
+    "conn": {"AIRFLOW_CONN_CASA_GATEWAY": "http://127.0.0.1:8088", "CASA_GATEWAY_URL": "http://127.0.0.1:1"},
+    "conn_https": {"AIRFLOW_CONN_CASA_GATEWAY": "https://gateway.internal:8443"},
+    "fallback": {"CASA_GATEWAY_URL": "http://127.0.0.1:1234/"},
+    "none": {},
+}.items():
+    for k in ("AIRFLOW_CONN_CASA_GATEWAY", "CASA_GATEWAY_URL"):
+        os.environ.pop(k, None)
+    os.environ.update(env)
+    try:
+        urls[name] = resolve_base_url()
+    except Exception as err:  # noqa: BLE001
+        urls[name] = f"{type(err).__name__}: {err}"
+print("GATEWAY-CHECK " + json.dumps({"results": results, "keys": seen_keys, "urls": urls}))

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { InvalidInputError, NotFoundError } from '../../packages/core/index.js';
 import type { DriftReport, FeatureDriftResult } from '../../packages/drift/index.js';
 import { datasetFromRows, DEFAULT_HOLDOUT_FRACTION, type Metrics } from '../../packages/evaluation/index.js';
+import type { LocationLevels } from '../../packages/features/index.js';
 import type { Lake } from '../../packages/lake/index.js';
 import { MlflowNotFoundError, type MlflowClient, type ModelVersion } from '../../packages/mlflow/index.js';
 import { downloadArtifactTree, loadModelDirectory, type ShapImportance } from '../../packages/model-format/index.js';
@@ -91,6 +92,8 @@ export interface LoadedModel {
   shap: ShapImportance | undefined;
   batches: { from: number; to: number };
   holdoutFraction: number;
+  /** The version's location_level table: apply it (withLocationLevels) before predicting. */
+  locationLevels: LocationLevels;
 }
 
 /** Downloads a version's model directory and loads it (the directory is removed afterwards). */
@@ -101,7 +104,7 @@ export async function loadVersion(mlflow: MlflowClient, version: ModelVersion): 
     await downloadArtifactTree(mlflow, version.source, dir);
     const { booster, directory } = await loadModelDirectory(dir);
     const training = directory.featureSpec.training;
-    return { version, booster, shap: directory.shapImportance, batches: training.batches, holdoutFraction: training.holdoutFraction ?? DEFAULT_HOLDOUT_FRACTION };
+    return { version, booster, shap: directory.shapImportance, batches: training.batches, holdoutFraction: training.holdoutFraction ?? DEFAULT_HOLDOUT_FRACTION, locationLevels: directory.featureSpec.locationLevels };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -148,7 +151,7 @@ export async function assessBatch(deps: AssessDeps, request: { batch: number }):
     }
     const reference = await readCleanRows(lake, from, to);
     if (reference.length === 0) throw new NotFoundError(`CLEAN has no rows for batches ${from}–${to}, the champion's training data: the lake does not match the registry`);
-    const m = measureAgainstChampion({ reference, current, booster: champion.booster, shap: champion.shap, holdoutFraction: champion.holdoutFraction, confidenceZ: rules.confidenceZ });
+    const m = measureAgainstChampion({ reference, current, booster: champion.booster, locationLevels: champion.locationLevels, shap: champion.shap, holdoutFraction: champion.holdoutFraction, confidenceZ: rules.confidenceZ });
     const d = decideRetrain(
       {
         batchRows: batchData.n,

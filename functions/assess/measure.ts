@@ -1,6 +1,6 @@
 import { featureDrift, type Columns, type DriftReport, type DriftThresholds, type FeatureDriftResult, type FeatureSpec } from '../../packages/drift/index.js';
-import { computeMetrics, datasetFromRows, isHoldout, type Dataset, type LabelledRow, type Metrics } from '../../packages/evaluation/index.js';
-import { FEATURE_COUNT, FEATURE_NAMES } from '../../packages/features/index.js';
+import { computeMetrics, datasetFromRows, isHoldout, withLocationLevels, type Dataset, type LabelledRow, type Metrics } from '../../packages/evaluation/index.js';
+import { FEATURE_COUNT, FEATURE_NAMES, type LocationLevels } from '../../packages/features/index.js';
 import type { ShapImportance } from '../../packages/model-format/index.js';
 import { predictLogPrices } from '../../packages/model-format/index.js';
 import type { Booster } from '../../packages/xgboost-wasm/index.js';
@@ -134,6 +134,8 @@ export function measureAgainstChampion(input: {
   reference: readonly AssessRow[];
   current: readonly AssessRow[];
   booster: Booster;
+  /** The champion's location_level table. */
+  locationLevels: LocationLevels;
   shap: ShapImportance | undefined;
   holdoutFraction: number;
   confidenceZ: number;
@@ -145,7 +147,7 @@ export function measureAgainstChampion(input: {
     target: { name: 'price', kind: 'numeric' },
     ...(input.thresholds ? { thresholds: input.thresholds } : {}),
   });
-  const refPred = predictLogPrices(input.booster, ref.x, ref.n);
+  const refPred = predictLogPrices(input.booster, withLocationLevels(ref, input.locationLevels).x, ref.n);
   const holdoutIdx: number[] = [];
   for (let i = 0; i < ref.n; i++) if (isHoldout(ref.listingIds[i]!, input.holdoutFraction)) holdoutIdx.push(i);
   const holdout = computeMetrics(holdoutIdx.map((i) => ref.y[i]!), holdoutIdx.map((i) => refPred[i]!));
@@ -154,7 +156,7 @@ export function measureAgainstChampion(input: {
     const idx = holdoutIdx.filter((i) => ref.batches[i] === b);
     holdoutByBatch[String(b)] = computeMetrics(idx.map((i) => ref.y[i]!), idx.map((i) => refPred[i]!));
   }
-  const curPred = predictLogPrices(input.booster, cur.x, cur.n);
+  const curPred = predictLogPrices(input.booster, withLocationLevels(cur, input.locationLevels).x, cur.n);
   const batch = computeMetrics(cur.y, curPred);
   const { lower } = rmseWithLowerBound(cur.y, curPred, input.confidenceZ);
   const shares = importanceShares(input.shap);

@@ -5,7 +5,7 @@ import type { PromotionGate } from '../promote/gate.js';
 import { TrainingSetTooSmallError, type TrainingOptions } from '../train/candidates.js';
 import type { TrainSettings } from '../train/config.js';
 import { allModelVersions, TAGS, TRAIN_RESULT_ARTIFACT, trainAndRegister, type TrainCallResult } from '../train/core.js';
-import { datasetFromRows } from '../../packages/evaluation/index.js';
+import { datasetFromRows, withLocationLevels } from '../../packages/evaluation/index.js';
 import type { Lake } from '../../packages/lake/index.js';
 import { MlflowNotFoundError, type MlflowClient } from '../../packages/mlflow/index.js';
 import { computeShapImportance } from '../../packages/model-format/index.js';
@@ -73,8 +73,8 @@ async function compareVersions(deps: ReportDeps, decision: AssessDecision, chall
   try {
     const newer = await loadVersion(deps.mlflow, newV);
     try {
-      const a = computeShapImportance(older.booster, rows.x, rows.n, SHAP_ROWS);
-      const b = computeShapImportance(newer.booster, rows.x, rows.n, SHAP_ROWS);
+      const a = computeShapImportance(older.booster, withLocationLevels(rows, older.locationLevels).x, rows.n, SHAP_ROWS);
+      const b = computeShapImportance(newer.booster, withLocationLevels(rows, newer.locationLevels).x, rows.n, SHAP_ROWS);
       return compareShapImportance({
         champion: { version: oldV.version, meanAbs: a.meanAbs },
         challenger: { version: newV.version, meanAbs: b.meanAbs },

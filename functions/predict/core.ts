@@ -1,4 +1,4 @@
-import { FEATURE_COUNT, FEATURE_NAMES, fromTarget, writeFeatures } from '../../packages/features/index.js';
+import { FEATURE_COUNT, FEATURE_NAMES, fromTarget, writeFeatures, type LocationLevels } from '../../packages/features/index.js';
 import { DMatrix } from '../../packages/xgboost-wasm/index.js';
 import { parsePredictRequest, toListingFields, type Listing } from './listing-schema.js';
 import type { ServingModel } from './model-holder.js';
@@ -35,7 +35,7 @@ export function predictListings(model: ServingModel, listings: readonly Listing[
   const n = listings.length;
   // No feature names on the matrix: the columns are FEATURE_NAMES by construction and the model's
   // names were checked against them at load (setting names costs more than the prediction's setup).
-  const dm = DMatrix.fromRows(featuresOf(listings), n, FEATURE_COUNT);
+  const dm = DMatrix.fromRows(featuresOf(listings, model.locationLevels), n, FEATURE_COUNT);
   try {
     return predictionsFrom(model.booster.predictContributions(dm, { validateFeatures: false }).values, n);
   } finally {
@@ -43,10 +43,10 @@ export function predictListings(model: ServingModel, listings: readonly Listing[
   }
 }
 
-/** The listings' features, row-major, as packages/features computes them for training. */
-export function featuresOf(listings: readonly Listing[]): Float32Array {
+/** The listings' features, row-major, as packages/features computes them for training, with the model's location levels. */
+export function featuresOf(listings: readonly Listing[], levels: LocationLevels): Float32Array {
   const x = new Float32Array(listings.length * FEATURE_COUNT);
-  listings.forEach((l, i) => writeFeatures(toListingFields(l), x, i * FEATURE_COUNT));
+  listings.forEach((l, i) => writeFeatures(toListingFields(l), levels, x, i * FEATURE_COUNT));
   return x;
 }
 

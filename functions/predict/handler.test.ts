@@ -12,7 +12,7 @@ import { createPredictApp } from './handler.js';
 import { EXAMPLE_LISTING, MAX_BATCH, MAX_BODY_BYTES, toListingFields } from './listing-schema.js';
 import { ModelHolder } from './model-holder.js';
 import { RequestLog } from './request-log.js';
-import { memoryModelSource, modelDirectoryFiles, trainFixtureModel } from './test-fixtures.js';
+import { FIXTURE_LOCATION_LEVELS, memoryModelSource, modelDirectoryFiles, trainFixtureModel } from './test-fixtures.js';
 import { checkModelDescriptor } from './model-artifacts.js';
 
 const listing = EXAMPLE_LISTING;
@@ -62,7 +62,7 @@ describe('predict over HTTP (in process)', () => {
   it("agrees with XGBoost's own prediction of the same model", async () => {
     // Prepare
     using booster = Booster.loadModel(v1);
-    using dm = DMatrix.fromRows(featureMatrix([toListingFields(listing as never)]), 1, FEATURE_COUNT, { featureNames: FEATURE_NAMES });
+    using dm = DMatrix.fromRows(featureMatrix([toListingFields(listing as never)], FIXTURE_LOCATION_LEVELS), 1, FEATURE_COUNT, { featureNames: FEATURE_NAMES });
     const margin = booster.predict(dm)[0]!;
     // Act
     const body = await json(await post(app, listing));

@@ -1,5 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { InvalidInputError } from '../../packages/core/index.js';
+import type { LocationLevels } from '../../packages/features/index.js';
 import { featureSpecProblems, type FeatureSpec } from '../../packages/model-format/index.js';
 
 /**
@@ -16,6 +17,8 @@ export interface CheckedModel {
   dataFile: string;
   format: 'ubj' | 'json';
   featureNames: string[];
+  /** The model's table for the location_level feature. */
+  locationLevels: LocationLevels;
 }
 
 /** A model directory that cannot be served; it never replaces the model being served. */
@@ -49,5 +52,5 @@ export function checkModelDescriptor(mlmodelText: string, featureSpecText: strin
   const problems = featureSpecProblems(spec as FeatureSpec);
   if (problems.length > 0) throw new ModelArtifactError(`the model cannot be served by this build: ${problems.join('; ')}`);
   const names = features.map((f: { name: string }) => f.name);
-  return { dataFile: flavour.data, format, featureNames: names as string[] };
+  return { dataFile: flavour.data, format, featureNames: names as string[], locationLevels: (spec as FeatureSpec).locationLevels };
 }

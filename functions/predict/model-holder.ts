@@ -1,5 +1,5 @@
 import { UnavailableError } from '../../packages/core/index.js';
-import { FEATURE_COUNT, FEATURE_NAMES } from '../../packages/features/index.js';
+import { FEATURE_COUNT, FEATURE_NAMES, type LocationLevels } from '../../packages/features/index.js';
 import { MlflowError } from '../../packages/mlflow/index.js';
 import { Booster, loadXGBoost } from '../../packages/xgboost-wasm/index.js';
 import { ModelArtifactError } from './model-artifacts.js';
@@ -17,6 +17,8 @@ export class ServingModel {
     readonly ref: ModelRef,
     readonly booster: Booster,
     readonly loadedAt: Date,
+    /** The version's location_level table (from its feature spec). */
+    readonly locationLevels: LocationLevels,
     /** The model file, for engines in other threads (WorkerShapScorer). */
     readonly bytes: Uint8Array = booster.saveModel('ubj'),
   ) {}
@@ -187,7 +189,7 @@ export class ModelHolder {
         booster.dispose();
         return;
       }
-      this.swap(new ServingModel(ref, booster, new Date(), fetched.bytes));
+      this.swap(new ServingModel(ref, booster, new Date(), fetched.locationLevels, fetched.bytes));
       this.lastError = null;
       this.lastLoggedError = null;
     } catch (err) {

@@ -4,13 +4,22 @@
  * MLflow's xgboost flavour layout, an in-memory ModelSource, and registration in a real MLflow.
  * The feature spec is packages/model-format's (currentFeatureSpec); MLmodel follows its layout.
  */
-import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_TYPES, STATES, STATUSES, featureMatrix, toTarget, type ListingFields } from '../../packages/features/index.js';
+import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_TYPES, STATES, STATUSES, featureMatrix, toTarget, type ListingFields, type LocationLevels } from '../../packages/features/index.js';
 import type { MlflowClient, ModelVersion } from '../../packages/mlflow/index.js';
 import { currentFeatureSpec } from '../../packages/model-format/index.js';
 import { Booster, DMatrix, loadXGBoost, type FeatureType } from '../../packages/xgboost-wasm/index.js';
 import { toListingFields, type Listing } from './listing-schema.js';
 import type { FetchedModel, ModelRef, ModelSource } from './model-source.js';
 import { checkModelDescriptor } from './model-artifacts.js';
+
+/** The fixture models' location table: every state at its own level, so location_level varies. */
+export const FIXTURE_LOCATION_LEVELS: LocationLevels = {
+  smoothing: 5,
+  global: 12.5,
+  state: Object.fromEntries(STATES.map((s, i) => [s, 12 + (i % 7) / 7])),
+  city: {},
+  zip: {},
+};
 
 /** A deterministic PRNG (mulberry32). */
 export function rng(seed: number): () => number {
@@ -50,7 +59,7 @@ export async function trainFixtureModel(options: { seed?: number; rows?: number;
   const n = options.rows ?? 2_000;
   const listings: ListingFields[] = Array.from({ length: n }, () => toListingFields(randomListing(r)));
   const labels = listings.map((l) => toTarget((options.priceFactor ?? 1) * (40_000 + 150 * l.house_size! + 20_000 * l.bath! + 30_000 * l.acre_lot!) * (0.9 + 0.2 * r())));
-  using dtrain = DMatrix.fromRows(featureMatrix(listings), n, FEATURE_COUNT, { labels, featureNames: FEATURE_NAMES, featureTypes: FEATURE_TYPES as FeatureType[] });
+  using dtrain = DMatrix.fromRows(featureMatrix(listings, FIXTURE_LOCATION_LEVELS), n, FEATURE_COUNT, { labels, featureNames: FEATURE_NAMES, featureTypes: FEATURE_TYPES as FeatureType[] });
   const { booster } = Booster.train({ params: { objective: 'reg:squarederror', tree_method: 'hist', max_depth: 4, eta: 0.3, seed: options.seed ?? 1 }, dtrain, numBoostRound: options.rounds ?? 20 });
   try {
     return booster.saveModel('ubj');
@@ -85,7 +94,7 @@ export function modelDirectoryFiles(modelBytes: Uint8Array): Record<string, Uint
     MLmodel: mlmodel,
     'model.ubj': modelBytes,
     'feature_spec.json': JSON.stringify(
-      currentFeatureSpec({ dataDigest: 'fixture', batches: { from: 0, to: 0 }, source: 'predict test fixture', trainRows: 0, holdoutRows: 0, holdoutFraction: 0, bestIteration: 0, params: {} }),
+      currentFeatureSpec({ dataDigest: 'fixture', batches: { from: 0, to: 0 }, source: 'predict test fixture', trainRows: 0, holdoutRows: 0, holdoutFraction: 0, bestIteration: 0, params: {} }, FIXTURE_LOCATION_LEVELS),
     ),
     'conda.yaml': 'name: mlflow-env\nchannels: [conda-forge]\ndependencies: [python=3.11.2, {pip: [mlflow==3.17.2, xgboost==3.2.0]}]\n',
     'python_env.yaml': 'python: 3.11.2\nbuild_dependencies: [pip]\ndependencies: [mlflow==3.17.2, xgboost==3.2.0]\n',

@@ -62,7 +62,7 @@ export class WorkerShapScorer {
         }
         try {
           const listings = group.flatMap((j) => j.listings);
-          const contributions = await this.contributions(model, featuresOf(listings), listings.length);
+          const contributions = await this.contributions(model, featuresOf(listings, model.locationLevels), listings.length);
           const all = predictionsFrom(contributions, listings.length);
           let at = 0;
           for (const j of group) {

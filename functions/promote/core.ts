@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConflictError } from '../../packages/core/index.js';
-import { DEFAULT_HOLDOUT_FRACTION, isHoldout, loadCleanDataset, metricsByGroup, subsetDataset, type Dataset, type Metrics } from '../../packages/evaluation/index.js';
+import { DEFAULT_HOLDOUT_FRACTION, isHoldout, loadCleanDataset, metricsByGroup, subsetDataset, withLocationLevels, type Dataset, type Metrics } from '../../packages/evaluation/index.js';
 import type { Lake } from '../../packages/lake/index.js';
 import { MlflowNotFoundError, type MlflowClient, type ModelVersion } from '../../packages/mlflow/index.js';
 import { downloadArtifactTree, loadModelDirectory, predictLogPrices } from '../../packages/model-format/index.js';
@@ -69,7 +69,7 @@ async function predictWithVersion(mlflow: MlflowClient, version: ModelVersion, d
     await downloadArtifactTree(mlflow, version.source, dir);
     const { booster, directory } = await loadModelDirectory(dir);
     try {
-      return { pred: predictLogPrices(booster, data.x, data.n), holdoutFraction: directory.featureSpec.training.holdoutFraction ?? DEFAULT_HOLDOUT_FRACTION };
+      return { pred: predictLogPrices(booster, withLocationLevels(data, directory.featureSpec.locationLevels).x, data.n), holdoutFraction: directory.featureSpec.training.holdoutFraction ?? DEFAULT_HOLDOUT_FRACTION };
     } finally {
       booster.dispose();
     }

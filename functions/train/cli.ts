@@ -27,6 +27,7 @@ export async function trainOnCsv(options: { csv: string; out: string; minTrainRo
   await writeModelDirectory(options.out, {
     model: outcome.best.model!,
     shapImportance: outcome.shapImportance,
+    locationLevels: outcome.locationLevels,
     training: {
       dataDigest: data.digest,
       batches: { from: 0, to: 0 },

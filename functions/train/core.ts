@@ -230,6 +230,7 @@ async function trainOnce(deps: TrainDeps, req: TrainRequest, t0: number): Promis
         runId: bestRun.runId,
         artifactPath: MODEL_ARTIFACT_PATH,
         shapImportance: outcome.shapImportance,
+        locationLevels: outcome.locationLevels,
         training: {
           dataDigest: data.digest,
           batches,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { InvalidInputError } from '../core/index.js';
-import { FEATURE_COUNT, toTarget, writeFeatures, type ListingFields } from '../features/index.js';
+import { FEATURE_COUNT, LOCATION_LEVEL_COLUMN, locationLevel, toTarget, writeFeatures, type ListingFields, type Location, type LocationLevels } from '../features/index.js';
 import { Duck, sqlString } from '../duckdb/index.js';
 import type { Lake } from '../lake/index.js';
 
@@ -14,12 +14,14 @@ export interface Dataset {
   n: number;
   listingIds: string[];
   states: string[];
+  /** Each row's state, city and ZIP: what a model's location levels are looked up by. */
+  locations: Location[];
   batches: Int32Array;
   /** ln(price). */
   y: Float64Array;
-  /** n × FEATURE_COUNT, row-major. */
+  /** n × FEATURE_COUNT, row-major. location_level is NaN until a model's levels are applied (withLocationLevels). */
   x: Float32Array;
-  /** 1 when every feature of the row is present (no NaN). */
+  /** 1 when every listing field the features read is present (location_level aside: it is the model's, not the listing's). */
   complete: Uint8Array;
   /** MD5 of the rows' ids, batches, prices and features in order: names the exact training data. */
   digest: string;
@@ -42,20 +44,32 @@ export function datasetFromRows(rows: readonly LabelledRow[]): Dataset {
   const complete = new Uint8Array(n);
   const listingIds: string[] = new Array(n);
   const states: string[] = new Array(n);
+  const locations: Location[] = new Array(n);
   const hash = createHash('md5');
   kept.forEach((r, i) => {
-    writeFeatures(r, x, i * FEATURE_COUNT);
+    writeFeatures(r, null, x, i * FEATURE_COUNT);
     y[i] = toTarget(r.price);
     batches[i] = r.batch_ordinal;
     listingIds[i] = r.listing_id;
     states[i] = r.state;
+    locations[i] = { state: r.state, city: r.city ?? null, zip_code: r.zip_code };
     let ok = 1;
-    for (let c = 0; c < FEATURE_COUNT; c++) if (Number.isNaN(x[i * FEATURE_COUNT + c]!)) ok = 0;
+    for (let c = 0; c < FEATURE_COUNT; c++) if (c !== LOCATION_LEVEL_COLUMN && Number.isNaN(x[i * FEATURE_COUNT + c]!)) ok = 0;
     complete[i] = ok;
-    hash.update(`${r.listing_id}|${r.batch_ordinal}|${r.price}|`);
+    hash.update(`${r.listing_id}|${r.batch_ordinal}|${r.price}|${r.city ?? ''}|`);
   });
   hash.update(Buffer.from(x.buffer, x.byteOffset, x.byteLength));
-  return { n, listingIds, states, batches, y, x, complete, digest: hash.digest('hex') };
+  return { n, listingIds, states, locations, batches, y, x, complete, digest: hash.digest('hex') };
+}
+
+/**
+ * The dataset as one model sees it: location_level filled from that model's table, or, for
+ * training rows, from per-row values (out-of-fold levels). The other columns are shared.
+ */
+export function withLocationLevels(d: Dataset, levels: LocationLevels | Float64Array): Dataset {
+  const x = d.x.slice();
+  for (let i = 0; i < d.n; i++) x[i * FEATURE_COUNT + LOCATION_LEVEL_COLUMN] = levels instanceof Float64Array ? levels[i]! : locationLevel(levels, d.locations[i]!);
+  return { ...d, x };
 }
 
 /** The rows `indices` of a dataset, as a new dataset (digest recomputed over the subset's ids). */
@@ -67,6 +81,7 @@ export function subsetDataset(d: Dataset, indices: ArrayLike<number>): Dataset {
   const complete = new Uint8Array(m);
   const listingIds: string[] = new Array(m);
   const states: string[] = new Array(m);
+  const locations: Location[] = new Array(m);
   const hash = createHash('md5');
   for (let k = 0; k < m; k++) {
     const i = indices[k]!;
@@ -76,9 +91,10 @@ export function subsetDataset(d: Dataset, indices: ArrayLike<number>): Dataset {
     complete[k] = d.complete[i]!;
     listingIds[k] = d.listingIds[i]!;
     states[k] = d.states[i]!;
+    locations[k] = d.locations[i]!;
     hash.update(`${listingIds[k]}|${batches[k]}|${y[k]}|`);
   }
-  return { n: m, listingIds, states, batches, y, x, complete, digest: hash.digest('hex') };
+  return { n: m, listingIds, states, locations, batches, y, x, complete, digest: hash.digest('hex') };
 }
 
 const CLEAN_SQL = `

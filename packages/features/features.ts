@@ -1,3 +1,4 @@
+import { locationLevel, type LocationLevels } from './location-levels.js';
 import { stateCode, statusCode } from './vocabulary.js';
 
 /**
@@ -29,11 +30,14 @@ export const FEATURES = [
   { name: 'zip3', type: 'q', doc: 'first three ZIP digits: a coarse, ordered location' },
   { name: 'zip', type: 'q', doc: 'the five-digit ZIP as a number: a fine location (neighbouring ZIPs are numerically close)' },
   { name: 'prev_sold_year', type: 'q', doc: 'year of the previous sale, with the day as a fraction' },
+  { name: 'location_level', type: 'q', doc: "the typical log price of the listing's ZIP in the training data, shrunk toward its city's and state's (see location-levels.ts)" },
 ] as const;
 
 export const FEATURE_NAMES: string[] = FEATURES.map((f) => f.name);
 export const FEATURE_TYPES: string[] = FEATURES.map((f) => f.type);
 export const FEATURE_COUNT = FEATURES.length;
+/** The one feature learned from training prices rather than read off the listing: not part of a row's completeness. */
+export const LOCATION_LEVEL_COLUMN = FEATURE_NAMES.indexOf('location_level');
 
 const orNaN = (v: number | null | undefined): number => (v === null || v === undefined || !Number.isFinite(v) ? NaN : v);
 
@@ -49,8 +53,12 @@ export function decimalYear(date: string | null): number {
   return year + (day - start) / length;
 }
 
-/** Writes one listing's features into `out` at `offset` (row-major), so a batch fills one Float32Array. */
-export function writeFeatures(listing: ListingFields, out: Float32Array, offset = 0): void {
+/**
+ * Writes one listing's features into `out` at `offset` (row-major), so a batch fills one
+ * Float32Array. `levels` is the model's location table (null: location_level is NaN, for
+ * callers that set it themselves, e.g. training's out-of-fold levels).
+ */
+export function writeFeatures(listing: ListingFields, levels: LocationLevels | null, out: Float32Array, offset = 0): void {
   const zip5 = listing.zip_code !== null && /^\d{5}$/.test(listing.zip_code) ? Number(listing.zip_code) : NaN;
   const zip3 = Math.floor(zip5 / 100);
   out[offset] = orNaN(listing.bed);
@@ -62,12 +70,13 @@ export function writeFeatures(listing: ListingFields, out: Float32Array, offset 
   out[offset + 6] = zip3;
   out[offset + 7] = zip5;
   out[offset + 8] = decimalYear(listing.prev_sold_date);
+  out[offset + 9] = locationLevel(levels, listing);
 }
 
 /** Features of many listings as one row-major matrix. */
-export function featureMatrix(listings: readonly ListingFields[]): Float32Array {
+export function featureMatrix(listings: readonly ListingFields[], levels: LocationLevels | null): Float32Array {
   const out = new Float32Array(listings.length * FEATURE_COUNT);
-  listings.forEach((l, i) => writeFeatures(l, out, i * FEATURE_COUNT));
+  listings.forEach((l, i) => writeFeatures(l, levels, out, i * FEATURE_COUNT));
   return out;
 }
 

@@ -55,7 +55,7 @@ export async function predictCsv(options: { model: string; csv: string; out: str
       const reasons = rows.map((r) => unscorable(r, directory.featureSpec));
       const scoredIdx = rows.flatMap((_, i) => (reasons[i] === null ? [i] : []));
       const x = new Float32Array(scoredIdx.length * FEATURE_COUNT);
-      scoredIdx.forEach((i, k) => writeFeatures(rows[i]!, x, k * FEATURE_COUNT));
+      scoredIdx.forEach((i, k) => writeFeatures(rows[i]!, directory.featureSpec.locationLevels, x, k * FEATURE_COUNT));
       const pred = scoredIdx.length ? predictLogPrices(booster, x, scoredIdx.length) : new Float32Array(0);
       const prices = new Map<number, number>(scoredIdx.map((i, k) => [i, fromTarget(pred[k]!)]));
       const lines = [[...columns, 'predicted_price', 'reason'].map(csvField).join(',')];

@@ -26,12 +26,13 @@ before(async () => {
 });
 after(() => rm(work, { recursive: true, force: true }));
 
+const locationLevels = { smoothing: 5, global: 12, state: { Texas: 11.9 }, city: {}, zip: {} };
 const training = { dataDigest: 'abc', batches: { from: 0, to: 2 }, source: 'test', trainRows: 400, holdoutRows: 0, holdoutFraction: 0.2, bestIteration: 9, params: { max_depth: 3 } };
 
 test('writes the MLflow xgboost flavour layout that checkModelDirectory accepts', async () => {
   // Prepare / Act
   const dir = join(work, 'ok');
-  await writeModelDirectory(dir, { model, training, shapImportance: { rows: 1, baseValue: 12, meanAbs: {} }, runId: 'r1', artifactPath: 'model' });
+  await writeModelDirectory(dir, { model, training, shapImportance: { rows: 1, baseValue: 12, meanAbs: {} }, locationLevels, runId: 'r1', artifactPath: 'model' });
   const checked = await checkModelDirectory(dir);
   // Assess
   assert.equal(checked.numFeatures, FEATURE_COUNT);
@@ -47,14 +48,14 @@ test('writes the MLflow xgboost flavour layout that checkModelDirectory accepts'
 
 test('refuses a directory with a missing model file, naming it', async () => {
   const dir = join(work, 'missing');
-  await writeModelDirectory(dir, { model, training, shapImportance: { rows: 1, baseValue: 12, meanAbs: {} } });
+  await writeModelDirectory(dir, { model, training, shapImportance: { rows: 1, baseValue: 12, meanAbs: {} }, locationLevels });
   await rm(join(dir, 'model.ubj'));
   await assert.rejects(checkModelDirectory(dir), (e: unknown) => e instanceof ModelDirectoryError && e.problems.includes('model.ubj is missing'));
 });
 
 test('refuses a feature spec that disagrees with packages/features', async () => {
   const dir = join(work, 'features');
-  await writeModelDirectory(dir, { model, training, shapImportance: { rows: 1, baseValue: 12, meanAbs: {} } });
+  await writeModelDirectory(dir, { model, training, shapImportance: { rows: 1, baseValue: 12, meanAbs: {} }, locationLevels });
   const spec = JSON.parse(await readFile(join(dir, 'feature_spec.json'), 'utf8'));
   spec.features.reverse();
   spec.vocabulary.states = ['Atlantis'];
@@ -64,7 +65,7 @@ test('refuses a feature spec that disagrees with packages/features', async () =>
 
 test('refuses a truncated model file and an MLmodel that is not YAML', async () => {
   const dir = join(work, 'corrupt');
-  await writeModelDirectory(dir, { model, training, shapImportance: { rows: 1, baseValue: 12, meanAbs: {} } });
+  await writeModelDirectory(dir, { model, training, shapImportance: { rows: 1, baseValue: 12, meanAbs: {} }, locationLevels });
   await writeFile(join(dir, 'model.ubj'), model.subarray(0, 40));
   await assert.rejects(checkModelDirectory(dir), /does not load in XGBoost/);
   await writeFile(join(dir, 'MLmodel'), 'flavors: [unclosed');

@@ -4,7 +4,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { CasaError } from '../core/index.js';
-import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_TYPES, STATES, STATUSES } from '../features/index.js';
+import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_TYPES, STATES, STATUSES, type LocationLevels } from '../features/index.js';
 import { Booster, loadXGBoost, type FeatureType } from '../xgboost-wasm/index.js';
 
 /**
@@ -14,7 +14,7 @@ import { Booster, loadXGBoost, type FeatureType } from '../xgboost-wasm/index.js
  *
  *   MLmodel              flavours xgboost + python_function, input signature
  *   model.ubj            the booster (XGBoost UBJ), trimmed to its best iteration
- *   feature_spec.json    casa: feature names/types in order, target transform, vocabulary, training data
+ *   feature_spec.json    casa: feature names/types in order, target transform, vocabulary, location levels, training data
  *   shap_importance.json casa: mean |SHAP| per feature on the holdout
  *   requirements.txt, python_env.yaml, conda.yaml   the Python environment MLflow records
  */
@@ -27,7 +27,8 @@ export const MODEL_DIRECTORY_FILES = [MLMODEL_FILE, MODEL_FILE, FEATURE_SPEC_FIL
 /** The MLflow and Python versions recorded in MLmodel: those of the pinned .venv-mlflow (requirements-mlflow.txt). */
 export const MLFLOW_VERSION = '3.17.2';
 export const PYTHON_VERSION = '3.11.7';
-export const FEATURE_SPEC_FORMAT = 'casa-feature-spec/1';
+// 2: adds locationLevels (the location_level feature's table).
+export const FEATURE_SPEC_FORMAT = 'casa-feature-spec/2';
 
 /** The XGBoost version of the WebAssembly engine that writes the model. */
 export const XGBOOST_VERSION: string = (() => {
@@ -44,6 +45,8 @@ export interface FeatureSpec {
   features: { name: string; type: string }[];
   target: { column: 'price'; transform: 'log' };
   vocabulary: { states: string[]; statuses: string[] };
+  /** The table the location_level feature is looked up in (packages/features/location-levels.ts). */
+  locationLevels: LocationLevels;
   training: {
     dataDigest: string;
     /** Inclusive batch range of CLEAN the model was trained on (a CSV is batch 0..0). */
@@ -67,6 +70,7 @@ export interface ShapImportance {
 export interface ModelDirectoryInput {
   model: Uint8Array;
   training: FeatureSpec['training'];
+  locationLevels: LocationLevels;
   shapImportance: ShapImportance;
   /** Recorded in MLmodel when the directory is a run's artifact. */
   runId?: string;
@@ -85,13 +89,14 @@ export class ModelDirectoryError extends CasaError {
   }
 }
 
-/** The feature spec of a model trained now: packages/features' columns and vocabulary. */
-export function currentFeatureSpec(training: FeatureSpec['training']): FeatureSpec {
+/** The feature spec of a model trained now: packages/features' columns and vocabulary, and its location levels. */
+export function currentFeatureSpec(training: FeatureSpec['training'], locationLevels: LocationLevels): FeatureSpec {
   return {
     format: FEATURE_SPEC_FORMAT,
     features: FEATURE_NAMES.map((name, i) => ({ name, type: FEATURE_TYPES[i]! })),
     target: { column: 'price', transform: 'log' },
     vocabulary: { states: [...STATES], statuses: [...STATUSES] },
+    locationLevels,
     training,
   };
 }
@@ -104,7 +109,7 @@ function mlflowTime(d: Date): string {
 /** Writes the model directory (creating `dir`); returns the feature spec written. */
 export async function writeModelDirectory(dir: string, input: ModelDirectoryInput): Promise<FeatureSpec> {
   await mkdir(dir, { recursive: true });
-  const spec = currentFeatureSpec(input.training);
+  const spec = currentFeatureSpec(input.training, input.locationLevels);
   const signatureInputs = JSON.stringify(FEATURE_NAMES.map((name) => ({ type: 'double', name, required: false })));
   const mlmodel: Record<string, unknown> = {
     ...(input.artifactPath !== undefined ? { artifact_path: input.artifactPath } : {}),
@@ -217,6 +222,9 @@ export function featureSpecProblems(spec: FeatureSpec): string[] {
   const types = (spec.features ?? []).map((f) => f.type);
   if (names.join(',') !== FEATURE_NAMES.join(',')) out.push(`features [${names.join(', ')}] differ from casa's [${FEATURE_NAMES.join(', ')}]`);
   else if (types.join(',') !== FEATURE_TYPES.join(',')) out.push(`feature types [${types.join(', ')}] differ from casa's [${FEATURE_TYPES.join(', ')}]`);
+  const levels = spec.locationLevels;
+  if (!levels || typeof levels.global !== 'number' || typeof levels.zip !== 'object' || typeof levels.city !== 'object' || typeof levels.state !== 'object')
+    out.push('the feature spec has no usable locationLevels table');
   if (spec.target?.transform !== 'log') out.push(`target transform ${JSON.stringify(spec.target?.transform)} is not "log"`);
   // Codes are positions in the vocabulary, which may only grow: the model's must be a prefix of ours.
   const states = spec.vocabulary?.states ?? [];

@@ -8,6 +8,7 @@ uvicorn). Started by bench.ts:
 Features mirror packages/features/features.ts (same columns, codes and NaN for missing).
 """
 import datetime as dt
+import json
 import math
 import os
 import re
@@ -60,6 +61,16 @@ def decimal_year(date: Optional[str]) -> float:
     return d.year + (d - start).days / length
 
 
+def location_level(levels: dict, l: Listing, zip_code: Optional[str]) -> float:
+    # The model's table (feature_spec.json): ZIP, else city, else state, else global.
+    if zip_code is not None and zip_code in levels["zip"]:
+        return levels["zip"][zip_code]
+    city = f"{l.state}|{l.city}" if l.city else None
+    if city is not None and city in levels["city"]:
+        return levels["city"][city]
+    return levels["state"].get(l.state, levels["global"])
+
+
 def feature_values(l: Listing) -> dict:
     zip_code = l.zip_code if not isinstance(l.zip_code, int) else str(l.zip_code).zfill(5)
     nan = math.nan
@@ -74,12 +85,16 @@ def feature_values(l: Listing) -> dict:
         "zip3": zip5 // 100 if zip5 == zip5 else nan,
         "zip": zip5,
         "prev_sold_year": decimal_year(l.prev_sold_date),
+        "location_level": location_level(LEVELS, l, zip_code),
     }
 
 
 name = os.environ.get("CASA_MODEL_NAME", "casa-house-price")
 uri = f"models:/{name}@champion"
-booster = mlflow.xgboost.load_model(uri)
+model_dir = mlflow.artifacts.download_artifacts(artifact_uri=uri)
+booster = mlflow.xgboost.load_model(model_dir)
+with open(os.path.join(model_dir, "feature_spec.json")) as f:
+    LEVELS = json.load(f)["locationLevels"]
 version = mlflow.MlflowClient().get_model_version_by_alias(name, "champion")
 FEATURES = booster.feature_names
 explainer = shap.TreeExplainer(booster)

@@ -10,11 +10,12 @@ export CASA_CACHE
 export CASA_WEED_BIN ?= $(CASA_CACHE)/bin/weed
 NPM_STAMP := node_modules/.casa-installed
 
-.PHONY: help demo test setup setup-test npm apt weed venv mlflow typecheck
+.PHONY: help demo test setup setup-test npm apt weed venv mlflow ui airflow-venv deploy-tools typecheck airflow
 
 help:
 	@echo "make demo   install what is missing, then run casa end to end on embedded defaults"
 	@echo "make test   install what the tests need, then type-check and run every test"
+	@echo "make airflow  run Airflow locally against a running gateway (see dags/README.md)"
 
 demo: setup
 	node bin/casa.mjs demo
@@ -25,8 +26,8 @@ test: setup-test typecheck
 typecheck: npm
 	npx tsc -p tsconfig.json --noEmit
 
-setup: npm apt mlflow
-setup-test: npm apt weed venv mlflow
+setup: npm apt mlflow ui
+setup-test: npm apt weed venv mlflow ui airflow-venv deploy-tools
 
 npm: $(NPM_STAMP)
 $(NPM_STAMP): package.json package-lock.json
@@ -44,3 +45,15 @@ venv:
 
 mlflow:
 	bash scripts/setup-mlflow.sh
+
+ui:
+	bash scripts/setup-ui.sh
+
+airflow-venv:
+	bash scripts/setup-airflow.sh
+
+deploy-tools:
+	bash scripts/setup-deploy-tools.sh
+
+airflow: npm airflow-venv
+	bash scripts/airflow-local.sh

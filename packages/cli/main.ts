@@ -10,6 +10,7 @@ import { registerCleanCommand } from '../../functions/clean/cli.js';
 import { registerAssessCommand } from '../../functions/assess/cli.js';
 import { registerTrainCommand } from '../../functions/train/cli.js';
 import { registerPromoteCommand } from '../../functions/promote/cli.js';
+import { registerServeFunctionCommand } from '../gateway/serve-function-cli.js';
 
 /** Builds the `casa` program: one subcommand per job. */
 export function buildProgram(): Command {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerPredictCommand(program);
   registerLakeCommand(program);
   registerGatewayCommand(program);
+  registerServeFunctionCommand(program);
   return program;
 }
 

@@ -1,3 +1,4 @@
+import { startUi, uiSkipReason } from '../../ui/start-ui.js';
 import { mkdir, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -18,6 +19,7 @@ export interface DemoOptions {
   scale: number;
   dir: string;
   once: boolean;
+  uiPort: number;
 }
 
 type Out = (line: string) => void;
@@ -116,6 +118,15 @@ export async function runDemo(opts: DemoOptions, out: Out = (l) => console.log(l
     out(`  data API simulator  ${dataApi.url}/health`);
     await samplePrediction(gateway.url, out);
     if (opts.once) return;
+    const missing = uiSkipReason();
+    if (missing) out(`  UI                  not started: ${missing}`);
+    else {
+      progress('starting the Streamlit UI');
+      // 8501 is Streamlit's usual port; when something else holds it, any free one will do.
+      const ui = await startUi({ gatewayUrl: gateway.url, port: opts.uiPort }).catch(() => startUi({ gatewayUrl: gateway.url, port: 0 }));
+      stops.unshift(() => ui.stop());
+      out(`  UI                  ${ui.url}   (prediction with its SHAP waterfall, model history, batches)`);
+    }
     out('Serving until Ctrl-C.');
     await untilSignal();
   } finally {
@@ -129,6 +140,7 @@ export function registerDemoCommand(program: Command): void {
     .description('Run casa end to end on embedded defaults (simulator, local lake, embedded MLflow, gateway) and say where to look.')
     .option('--scale <fraction>', 'simulator scale: 1 = the real 1,084,909 rows', (v) => Number(v), 0.02)
     .option('--dir <path>', 'where the demo keeps its lake and MLflow store (wiped at start)', '.casa/demo')
-    .option('--once', 'stop after the pipeline instead of serving until Ctrl-C', false)
+    .option('--once', 'stop after the pipeline instead of serving until Ctrl-C (and without the UI)', false)
+    .option('--ui-port <port>', 'port of the Streamlit UI (taken: any free port)', (v) => Number(v), 8501)
     .action(async (opts: DemoOptions) => runDemo(opts));
 }

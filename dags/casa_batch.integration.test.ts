@@ -121,6 +121,9 @@ describe('casa_batch end to end: six batches in order, exhaustion skipped, gatew
     const all = markedJson<RunState[]>(report.stdout, 'RUN-REPORT');
     const last = all[all.length - 1]!;
     if (last.state !== 'success') console.log(out.slice(-6000));
+    // Why any task needed a retry (the kills explain theirs), for the test's log.
+    const retried = Object.entries(last.tasks).filter(([, t]) => t.tries > 1).map(([id]) => id);
+    if (retried.length > 0) console.log(`${dagId} ${date}: retried ${retried.join(', ')}:\n${out.split('\n').filter((l) => /Task failed|TransientGatewayError|AirflowFailException|ERROR/.test(l)).slice(-10).join('\n')}`);
     return last;
   }
 

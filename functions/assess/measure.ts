@@ -11,7 +11,8 @@ export type AssessRow = LabelledRow & { city: string | null };
 /**
  * The drift spec: the model's features as the model sees them (packages/features) plus city,
  * which the model does not use — its drift is reported but weighs nothing. zip3 is a location
- * code, so it is compared as categories, not as numbers.
+ * code, so it is compared as categories, not as numbers. location_level is read with the
+ * champion's table, so a batch from pricier places drifts in it as the model sees it.
  */
 export const DRIFT_SPEC: FeatureSpec = {
   bed: 'numeric',
@@ -19,6 +20,7 @@ export const DRIFT_SPEC: FeatureSpec = {
   house_size: 'numeric',
   acre_lot: 'numeric',
   prev_sold_year: 'numeric',
+  location_level: 'numeric',
   state: 'categorical',
   status: 'categorical',
   zip3: 'categorical',
@@ -46,6 +48,7 @@ export function driftColumns(rows: readonly AssessRow[], data: Dataset): Columns
     house_size: numeric('house_size'),
     acre_lot: numeric('acre_lot'),
     prev_sold_year: numeric('prev_sold_year'),
+    location_level: numeric('location_level'),
     state: kept.map((r) => r.state ?? null),
     status: kept.map((r) => r.status ?? null),
     zip3: Array.from({ length: n }, (_, i) => {
@@ -141,13 +144,13 @@ export function measureAgainstChampion(input: {
   confidenceZ: number;
   thresholds?: Partial<DriftThresholds>;
 }): ChampionMeasurement {
-  const ref = datasetFromRows(input.reference);
-  const cur = datasetFromRows(input.current);
+  const ref = withLocationLevels(datasetFromRows(input.reference), input.locationLevels);
+  const cur = withLocationLevels(datasetFromRows(input.current), input.locationLevels);
   const drift = featureDrift(driftColumns(input.reference, ref), driftColumns(input.current, cur), DRIFT_SPEC, {
     target: { name: 'price', kind: 'numeric' },
     ...(input.thresholds ? { thresholds: input.thresholds } : {}),
   });
-  const refPred = predictLogPrices(input.booster, withLocationLevels(ref, input.locationLevels).x, ref.n);
+  const refPred = predictLogPrices(input.booster, ref.x, ref.n);
   const holdoutIdx: number[] = [];
   for (let i = 0; i < ref.n; i++) if (isHoldout(ref.listingIds[i]!, input.holdoutFraction)) holdoutIdx.push(i);
   const holdout = computeMetrics(holdoutIdx.map((i) => ref.y[i]!), holdoutIdx.map((i) => refPred[i]!));
@@ -156,7 +159,7 @@ export function measureAgainstChampion(input: {
     const idx = holdoutIdx.filter((i) => ref.batches[i] === b);
     holdoutByBatch[String(b)] = computeMetrics(idx.map((i) => ref.y[i]!), idx.map((i) => refPred[i]!));
   }
-  const curPred = predictLogPrices(input.booster, withLocationLevels(cur, input.locationLevels).x, cur.n);
+  const curPred = predictLogPrices(input.booster, cur.x, cur.n);
   const batch = computeMetrics(cur.y, curPred);
   const { lower } = rmseWithLowerBound(cur.y, curPred, input.confidenceZ);
   const shares = importanceShares(input.shap);

@@ -165,3 +165,29 @@ describe('the gateway client', () => {
     }
   });
 });
+
+describe('the task bodies (casa_lib.steps) against a scripted gateway', () => {
+  it('train polls, resubmits an unknown call, ends with a synchronous already-trained call; too small is recorded, other refusals fail; exhaustion skips', async () => {
+    requireAirflowVenv();
+    const home = await mkdtemp(join(tmpdir(), 'casa-airflow-steps-'));
+    try {
+      const r = await run(AIRFLOW_PYTHON, [join(DAGS_DIR, 'testing', 'steps_check.py')], airflowEnv(home), 60_000);
+      assert.equal(r.code, 0, r.stderr.slice(-2000));
+      const { cases, keys } = markedJson<{ cases: Record<string, { ok?: Record<string, unknown>; error?: string; message?: string; calls?: string[] }>; keys: Record<string, string> }>(r.stdout, 'STEPS-CHECK');
+      const c = cases['unknown_then_trained']!;
+      assert.deepEqual(c.ok, { batch: 4, version: '7', refused: null });
+      const submits = c.calls!.filter((x) => x === 'POST /async-function/train').length;
+      assert.equal(submits, 3, 'submitted at the 1st, 3rd and 5th unknown poll (unknown_polls=2)');
+      assert.equal(c.calls![c.calls!.length - 1], 'POST /function/train', 'a last synchronous call with the key');
+      assert.deepEqual(cases['too_small']!.ok, { batch: 0, version: null, refused: 'only 40 rows' });
+      assert.equal(cases['refused']!.error, 'AirflowFailException');
+      assert.deepEqual(cases['already_trained']!.calls, ['GET /function/train', 'POST /function/train'], 'a retried task does not submit again');
+      assert.equal(cases['exhausted']!.error, 'AirflowSkipException');
+      assert.deepEqual(cases['already_committed']!.ok, { batch: 3, rows: 81 });
+      assert.equal(keys['plain'], 'casa_batch.manual__2026-01-01T00:00:00_00:00.train.b4');
+      assert.match(keys['long']!, /^[A-Za-z0-9._:@-]{1,128}$/);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});

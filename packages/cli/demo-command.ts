@@ -36,15 +36,16 @@ async function callFunction(gatewayUrl: string, name: string, body: unknown): Pr
   return json;
 }
 
-/** Waits until predict has loaded the champion, then prices one listing through the gateway. */
-async function samplePrediction(gatewayUrl: string, out: Out): Promise<void> {
+/** Waits until predict serves the production version (its refresh runs every few seconds), then prices one listing through the gateway. */
+async function samplePrediction(gatewayUrl: string, production: string | null, out: Out): Promise<void> {
   const listing = EXAMPLE_LISTING;
   const deadline = Date.now() + 90_000;
   for (;;) {
     const res = await fetch(`${gatewayUrl}/function/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(listing) });
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const body = (await res.json()) as Record<string, any>;
-    if (res.ok) {
+    const served = res.headers.get('x-model-version');
+    if (res.ok && (production === null || served === production || Date.now() > deadline)) {
       const top = Object.entries((body['shap']?.['values'] ?? {}) as Record<string, number>)
         .sort((a, b) => Math.abs(Number(b[1])) - Math.abs(Number(a[1])))
         .slice(0, 3)
@@ -54,7 +55,7 @@ async function samplePrediction(gatewayUrl: string, out: Out): Promise<void> {
       out(`                      by ${body['model']?.['name'] ?? 'model'} v${res.headers.get('x-model-version')}${top ? `; largest SHAP contributions (log price): ${top}` : ''}`);
       return;
     }
-    if (res.status !== 503 || Date.now() > deadline) throw new Error(`predict answered ${res.status}: ${JSON.stringify(body)}`);
+    if (!res.ok && (res.status !== 503 || Date.now() > deadline)) throw new Error(`predict answered ${res.status}: ${JSON.stringify(body)}`);
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
@@ -94,6 +95,7 @@ export async function runDemo(opts: DemoOptions, out: Out = (l) => console.log(l
     const settings = trainSettingsFromEnv();
 
     out(`casa demo — simulator at scale ${opts.scale}; one line per batch: decision, model trained, production version, lead reason`);
+    let production: string | null = null;
     for (;;) {
       progress('ingesting the next batch…');
       const ingested = await callFunction(gateway.url, 'ingest', {});
@@ -104,6 +106,7 @@ export async function runDemo(opts: DemoOptions, out: Out = (l) => console.log(l
       progress(`batch ${batch}: assessing (and training/promoting if the data says so)…`);
       const result = await runBatchPipeline({ lake, mlflow: client, settings, clean: false }, { batch });
       out(formatBatchLine(result.line));
+      production = result.line.productionVersion;
     }
     out('');
     out('Ingest and clean, per batch:');
@@ -116,7 +119,7 @@ export async function runDemo(opts: DemoOptions, out: Out = (l) => console.log(l
     out(`  lake                npx casa lake tables --lake ${lakeDir}`);
     out(`  decisions           npx casa lake query --lake ${lakeDir} "SELECT batch_ordinal, decision, lead_rule FROM decisions ORDER BY 1"`);
     out(`  data API simulator  ${dataApi.url}/health`);
-    await samplePrediction(gateway.url, out);
+    await samplePrediction(gateway.url, production, out);
     if (opts.once) return;
     const missing = uiSkipReason();
     if (missing) out(`  UI                  not started: ${missing}`);

@@ -18,7 +18,13 @@ import shap  # noqa: E402
 def _feature_value(feature: str, listing: dict[str, Any]) -> str:
     """What the listing said for a model feature, as shown next to its bar."""
     zip_code = str(listing.get("zip_code") or "")
-    derived = {"zip3": zip_code[:3], "zip": zip_code, "prev_sold_year": str(listing.get("prev_sold_date") or "")[:4]}
+    derived = {
+        "zip3": zip_code[:3],
+        "zip": zip_code,
+        "prev_sold_year": str(listing.get("prev_sold_date") or "")[:4],
+        # Not a field of the listing: the model's own price level for this ZIP (or city, or state).
+        "location_level": f"ZIP {zip_code}" if zip_code else str(listing.get("city") or listing.get("state") or ""),
+    }
     v = derived.get(feature, listing.get(feature))
     if v is None or v == "":
         return "missing"

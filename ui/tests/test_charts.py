@@ -9,7 +9,7 @@ from casa_ui.charts import drift_chart, metrics_by_batch_chart, shap_explanation
 PREDICTION = {
     "price": math.exp(12.0),
     "log_price": 12.0,
-    "shap": {"space": "log_price", "base_value": 11.5, "values": {"bed": 0.2, "house_size": 0.4, "state": -0.15, "zip3": 0.05}},
+    "shap": {"space": "log_price", "base_value": 11.5, "values": {"bed": 0.2, "house_size": 0.4, "state": -0.15, "zip3": 0.05, "location_level": -0.05}},
 }
 LISTING = {"bed": 3, "house_size": 1800.0, "state": "Massachusetts", "zip_code": "01609"}
 
@@ -17,8 +17,8 @@ LISTING = {"bed": 3, "house_size": 1800.0, "state": "Massachusetts", "zip_code":
 def test_the_explanation_adds_up_to_the_log_price_and_shows_the_listing_values():
     e = shap_explanation(PREDICTION, LISTING)
     assert math.isclose(float(e.base_values) + float(e.values.sum()), PREDICTION["log_price"], abs_tol=1e-9)
-    assert list(e.feature_names) == ["bed", "house_size", "state", "zip3"]
-    assert list(e.data) == ["3", "1800", "Massachusetts", "016"]
+    assert list(e.feature_names) == ["bed", "house_size", "state", "zip3", "location_level"]
+    assert list(e.data) == ["3", "1800", "Massachusetts", "016", "ZIP 01609"]
 
 
 def test_waterfall_is_a_matplotlib_figure_from_shap():

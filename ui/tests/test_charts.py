@@ -9,7 +9,7 @@ from casa_ui.charts import drift_chart, metrics_by_batch_chart, shap_explanation
 PREDICTION = {
     "price": math.exp(12.0),
     "log_price": 12.0,
-    "shap": {"space": "log_price", "base_value": 11.5, "values": {"bed": 0.2, "house_size": 0.4, "state": -0.15, "zip3": 0.05, "location_level": -0.05}},
+    "shap": {"space": "log_price", "base_value": 11.5, "values": {"bed": 0.25, "house_size": 0.4, "state": -0.15, "zip3": 0.05, "location_level": -0.05}},
 }
 LISTING = {"bed": 3, "house_size": 1800.0, "state": "Massachusetts", "zip_code": "01609"}
 

@@ -26,6 +26,8 @@ export AIRFLOW__API__BASE_URL=http://127.0.0.1:$AIRFLOW__API__PORT
 export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS:-True}
 # The local gateway's own default; say it so the timeout ladder's check sees the real value.
 export CASA_AIRFLOW_GATEWAY_TIMEOUT=${CASA_AIRFLOW_GATEWAY_TIMEOUT:-900}
+# standalone starts its components as `airflow …` from PATH.
+export PATH=$repo/.venv-airflow/bin:$PATH
 mkdir -p "$AIRFLOW_HOME"
 
 if ! .venv-airflow/bin/python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + '/healthz', timeout=3)" "$gateway" 2>/dev/null; then

@@ -76,13 +76,14 @@ describe('train handler: bad requests', () => {
   const fn = createTrainFunction({ deps: () => Promise.reject(new Error('must not be reached')) });
   const post = (body: string) => fn.handle(new Request('http://x/', { method: 'POST', body }));
 
-  it('422 with a pointer per bad field; 400 for malformed JSON; 405 for a wrong method', async () => {
+  it('422 with a pointer per bad field; 400 for malformed JSON; 405 for a wrong method; a status GET needs its key', async () => {
     const bad = await post(JSON.stringify({ upToBatch: -1, reason: '', extra: 1 }));
     assert.equal(bad.status, 422);
     const problem = (await bad.json()) as { errors?: { pointer: string }[] };
     assert.ok(problem.errors?.some((i) => i.pointer === '/upToBatch'), JSON.stringify(problem));
     assert.equal((await post('{not json')).status, 400);
-    assert.equal((await fn.handle(new Request('http://x/'))).status, 405);
+    assert.equal((await fn.handle(new Request('http://x/', { method: 'DELETE' }))).status, 405);
+    assert.equal((await fn.handle(new Request('http://x/'))).status, 422, 'GET is the status poll: without idempotencyKey it names the missing key');
     assert.equal((await post(JSON.stringify({ upToBatch: 1, reason: 'x', idempotencyKey: 'a b/../c' }))).status, 422);
   });
 });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { buildProgram } from './main.js';
 
 const BIN = fileURLToPath(new URL('../../bin/casa.mjs', import.meta.url));
-const JOBS = ['demo', 'data-api', 'ingest', 'clean', 'assess', 'train', 'promote', 'predict', 'lake', 'gateway'];
+const JOBS = ['demo', 'data-api', 'ingest', 'clean', 'assess', 'train', 'promote', 'predict', 'lake', 'gateway', 'serve-function'];
 
 describe('casa command line', () => {
   it('has one subcommand per job, each with a description', () => {

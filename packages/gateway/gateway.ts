@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { NotFoundError, CasaError, errorResponse, problem, problemResponse } from '../core/index.js';
 import type { CasaFunction } from './casa-function.js';
@@ -37,10 +37,14 @@ export function createGatewayApp(functions: readonly CasaFunction[], options: Ga
   const pending = new Set<Promise<void>>();
 
   const app = new Hono();
-  const limit = bodyLimit({
-    maxSize: options.maxBodyBytes ?? 64 * 1024 * 1024,
-    onError: () => problemResponse(problem(413, 'content-too-large', 'The request body is larger than the gateway accepts.')),
-  });
+  const maxBody = options.maxBodyBytes ?? 64 * 1024 * 1024;
+  const tooLarge = () => problemResponse(problem(413, 'content-too-large', 'The request body is larger than the gateway accepts.'));
+  const countWhileStreaming = bodyLimit({ maxSize: maxBody, onError: tooLarge });
+  // A declared length is checked from the header alone: touching the body here would make the
+  // Node adapter build a full web Request and stream, a fifth of a small call's CPU. Bodies
+  // without a length are counted as they stream.
+  const limit: MiddlewareHandler = (c, next) =>
+    declaredLength(c.req.raw) === undefined ? countWhileStreaming(c, next) : declaredLength(c.req.raw)! > maxBody ? Promise.resolve(tooLarge()) : next();
   app.use('/function/*', limit);
   app.use('/async-function/*', limit);
 
@@ -91,17 +95,29 @@ function prefixOf(c: Context): string {
   return `/${kind}/${c.req.param('name')}`;
 }
 
+/** The Content-Length of a body sent with one (undefined when chunked or absent). */
+function declaredLength(raw: Request): number | undefined {
+  const length = raw.headers.get('content-length');
+  if (length === null || raw.headers.has('transfer-encoding')) return undefined;
+  const n = Number(length);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** Bodies up to this size are read whole (the adapter's fast path) rather than streamed through. */
+const BUFFER_BELOW_BYTES = 1024 * 1024;
+
 /**
  * The request as the function sees it: prefix stripped, query, method, headers and body kept.
- * A synchronous call streams the body through; an async one buffers it, since the caller's
- * connection is gone by the time the function runs.
+ * A synchronous call streams a large or unsized body through and passes a small one whole; an
+ * async one buffers it, since the caller's connection is gone by the time the function runs.
  */
 async function forwardedRequest(raw: Request, prefix: string, body: 'stream' | 'buffer'): Promise<Request> {
   const url = new URL(raw.url);
   const rest = url.pathname.slice(prefix.length) || '/';
   url.pathname = rest.startsWith('/') ? rest : `/${rest}`;
   if (raw.method === 'GET' || raw.method === 'HEAD') return new Request(url, { method: raw.method, headers: raw.headers });
-  if (body === 'buffer') return new Request(url, { method: raw.method, headers: raw.headers, body: await raw.arrayBuffer() });
+  const length = declaredLength(raw);
+  if (body === 'buffer' || (length !== undefined && length < BUFFER_BELOW_BYTES)) return new Request(url, { method: raw.method, headers: raw.headers, body: await raw.arrayBuffer() });
   return new Request(url, { method: raw.method, headers: raw.headers, body: raw.body, duplex: 'half' } as RequestInit);
 }
 

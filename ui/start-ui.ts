@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { freePort, tail, waitFor, waitForExit } from '../packages/testkit/process-utils.js';
+import { answersOk, freePort, killGroup, tail, waitFor, waitForExit } from '../packages/testkit/process-utils.js';
 
 export const UI_DIR = import.meta.dirname;
 export const REPO_ROOT = resolve(UI_DIR, '..');
@@ -45,23 +45,7 @@ export function streamlitArgs(host: string, port: number, app = 'ui/app.py'): st
   return ['run', app, `--server.address=${host}`, `--server.port=${port}`, '--server.headless=true'];
 }
 
-async function healthy(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${url}/_stcore/health`, { signal: AbortSignal.timeout(2_000) });
-    await res.body?.cancel();
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    // already gone
-  }
-}
 
 /** Spawns `streamlit run ui/app.py …` and resolves once `/_stcore/health` answers 200. */
 export async function startUi(options: StartUiOptions): Promise<RunningUi> {
@@ -96,7 +80,7 @@ export async function startUi(options: StartUiOptions): Promise<RunningUi> {
   try {
     await waitFor(async () => {
       if (child.exitCode !== null) throw new Error(`streamlit exited with ${child.exitCode}:\n${logs()}`);
-      return healthy(url);
+      return answersOk(`${url}/_stcore/health`);
     }, options.startTimeoutMs ?? 60_000, `the UI at ${url}/_stcore/health`);
   } catch (e) {
     await stop();

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, tail, waitFor, waitForExit } from './process-utils.js';
+import { answersOk, freePort, killGroup, tail, waitFor, waitForExit } from './process-utils.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -99,7 +99,7 @@ export async function startMlflow(options: StartMlflowOptions): Promise<MlflowSe
     try {
       await waitFor(async () => {
         if (child.exitCode !== null) throw new Error(`mlflow server exited with ${child.exitCode}:\n${logs()}`);
-        return isHealthy(url);
+        return answersOk(`${url}/health`);
       }, options.startTimeoutMs ?? 90_000, `mlflow server at ${url}/health`);
       return { url, port, pid: child.pid!, logs, stop };
     } catch (error) {
@@ -125,23 +125,7 @@ export function withPostgresDriver(uri: string): string {
   return uri.replace(/^postgres(?:ql)?:\/\//, 'postgresql+psycopg2://');
 }
 
-async function isHealthy(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
-    await res.body?.cancel();
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    // already gone
-  }
-}
 
 async function stopGroup(child: ChildProcess): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) {

@@ -45,3 +45,23 @@ export function tail(stream: Readable, maxChars = 8_000): () => string {
   });
   return () => text;
 }
+
+/** True when GET `url` answers 2xx within 2 s (a health probe while a server starts). */
+export async function answersOk(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Signals a child started with `detached: true` and everything it spawned (its process group). */
+export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // already gone
+  }
+}

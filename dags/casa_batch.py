@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import timedelta
 
 import pendulum
 from airflow.providers.standard.operators.empty import EmptyOperator
@@ -62,12 +61,7 @@ with DAG(
     max_active_runs=1,
     tags=["casa", "batch", "continuous-training"],
     doc_md=DAG_DOC,
-    default_args={
-        "owner": "casa",
-        "retries": SETTINGS.retries,
-        "retry_delay": timedelta(seconds=SETTINGS.retry_delay),
-        "execution_timeout": SETTINGS.execution_timeout,
-    },
+    default_args=SETTINGS.default_args,
 ) as dag:
 
     @task(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import timedelta
 
 import pendulum
 from airflow.providers.standard.operators.empty import EmptyOperator
@@ -61,12 +60,7 @@ with DAG(
         "batch": Param(None, type=["null", "integer"], minimum=0, description="Re-run assess (and train/promote per `retrain`) for this CLEAN batch"),
         "retrain": Param("decision", enum=["decision", "always", "never"], description="When to train after re-assessing"),
     },
-    default_args={
-        "owner": "casa",
-        "retries": SETTINGS.retries,
-        "retry_delay": timedelta(seconds=SETTINGS.retry_delay),
-        "execution_timeout": SETTINGS.execution_timeout,
-    },
+    default_args=SETTINGS.default_args,
 ) as dag:
 
     @task(

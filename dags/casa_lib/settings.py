@@ -93,6 +93,16 @@ class Settings:
     def train_execution_timeout(self) -> timedelta:
         return timedelta(seconds=self.train_task_timeout)
 
+    @property
+    def default_args(self) -> dict:
+        """Every casa task's retries, retry delay and timeout (both DAGs)."""
+        return {
+            "owner": "casa",
+            "retries": self.retries,
+            "retry_delay": timedelta(seconds=self.retry_delay),
+            "execution_timeout": self.execution_timeout,
+        }
+
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """The settings from `env` (default os.environ), checked."""

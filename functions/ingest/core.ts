@@ -182,7 +182,7 @@ class IngestRun {
   async run(): Promise<IngestResult> {
     await mkdir(this.workDir, { recursive: true });
     await sweepOldTemps(this.workDir);
-    try {
+    return this.releasingOnFailure(async () => {
       this.committed = await readCommittedBatches(this.deps.lake, this.group);
       const key = this.options.idempotencyKey ?? null;
       const done = key === null ? undefined : this.committed.find((b) => b.request_key === key);
@@ -202,20 +202,12 @@ class IngestRun {
       }
       await this.intent.release();
       return result.status === 'committed' && recovered ? { ...result, recovered } : result;
-    } catch (err) {
-      if (this.intent) {
-        if (this.cursorAhead || err instanceof SequenceDivergedError) await this.intent.abandon(String((err as Error)?.message ?? err));
-        else await this.intent.release().catch(() => undefined);
-      }
-      throw err;
-    } finally {
-      await Promise.all(this.temps.map((p) => rm(p, { force: true })));
-    }
+    });
   }
 
   async replayOnly(): Promise<ReplayResult> {
     await mkdir(this.workDir, { recursive: true });
-    try {
+    return this.releasingOnFailure(async () => {
       this.committed = await readCommittedBatches(this.deps.lake, this.group);
       const epoch = this.currentEpoch();
       const { handle, previous } = await acquireIntent(this.deps.lake.store, { groupNumber: this.group, ordinal: this.committed.length, epoch, requestKey: null }, { leaseMs: this.leaseMs, now: this.now });
@@ -225,6 +217,16 @@ class IngestRun {
       // The cursor is back in step with RAW: no intent is left, the next ingest takes batch n.
       await this.intent.release();
       return { status: 'replayed', epoch: done.epoch, replayed: done.replayed, committed_batches: this.committed.length };
+    });
+  }
+
+  /**
+   * Runs one call's work; on failure the intent is abandoned when the data API's cursor may have
+   * moved (the next call must restart + replay) and released otherwise; temp files always go.
+   */
+  private async releasingOnFailure<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
     } catch (err) {
       if (this.intent) {
         if (this.cursorAhead || err instanceof SequenceDivergedError) await this.intent.abandon(String((err as Error)?.message ?? err));

@@ -90,6 +90,47 @@ export function predictionsFrom(contributions: Float32Array, n: number): Predict
 /** Scores listings with a model: predictListings itself, or a ShapBatcher that coalesces requests. */
 export type Scorer = (model: ServingModel, listings: readonly Listing[]) => Prediction[] | Promise<Prediction[]>;
 
+/** One request's listings waiting to be scored with the version it acquired. */
+export interface ScoreJob {
+  model: ServingModel;
+  listings: readonly Listing[];
+  resolve: (p: Prediction[]) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Removes from `queue` and returns the jobs of its first job's model, in order, up to `maxRows`
+ * listings (always at least that first job): one engine call's worth.
+ */
+export function takeGroup(queue: ScoreJob[], maxRows: number): ScoreJob[] {
+  const model = queue[0]!.model;
+  const group: ScoreJob[] = [];
+  let rows = 0;
+  for (let i = 0; i < queue.length; ) {
+    const j = queue[i]!;
+    if (j.model === model && (rows === 0 || rows + j.listings.length <= maxRows)) {
+      group.push(j);
+      rows += j.listings.length;
+      queue.splice(i, 1);
+    } else i++;
+  }
+  return group;
+}
+
+/** Scores a group's listings in one call and gives each job exactly its own rows (or the error). */
+export async function settleGroup(group: readonly ScoreJob[], score: (listings: Listing[]) => Prediction[] | Promise<Prediction[]>): Promise<void> {
+  try {
+    const all = await score(group.flatMap((j) => j.listings));
+    let at = 0;
+    for (const j of group) {
+      j.resolve(all.slice(at, at + j.listings.length));
+      at += j.listings.length;
+    }
+  } catch (err) {
+    for (const j of group) j.reject(err);
+  }
+}
+
 /**
  * Coalesces the listings of requests that arrive in the same turn of the event loop into one
  * engine call per model version (up to `maxRows`): a TreeSHAP call has a fixed cost (matrix,
@@ -97,7 +138,7 @@ export type Scorer = (model: ServingModel, listings: readonly Listing[]) => Pred
  * the version it acquired.
  */
 export class ShapBatcher {
-  private queue: { model: ServingModel; listings: readonly Listing[]; resolve: (p: Prediction[]) => void; reject: (e: unknown) => void }[] = [];
+  private queue: ScoreJob[] = [];
   private scheduled = false;
 
   constructor(private readonly maxRows = 128) {}
@@ -107,36 +148,17 @@ export class ShapBatcher {
       this.queue.push({ model, listings, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.run());
+        setImmediate(() => void this.run());
       }
     });
 
-  private run(): void {
+  private async run(): Promise<void> {
     this.scheduled = false;
     const jobs = this.queue;
     this.queue = [];
     while (jobs.length > 0) {
-      const model = jobs[0]!.model;
-      const group: typeof jobs = [];
-      let rows = 0;
-      for (let i = 0; i < jobs.length; ) {
-        const j = jobs[i]!;
-        if (j.model === model && (rows === 0 || rows + j.listings.length <= this.maxRows)) {
-          group.push(j);
-          rows += j.listings.length;
-          jobs.splice(i, 1);
-        } else i++;
-      }
-      try {
-        const all = predictListings(model, group.flatMap((j) => j.listings));
-        let at = 0;
-        for (const j of group) {
-          j.resolve(all.slice(at, at + j.listings.length));
-          at += j.listings.length;
-        }
-      } catch (err) {
-        for (const j of group) j.reject(err);
-      }
+      const group = takeGroup(jobs, this.maxRows);
+      await settleGroup(group, (listings) => predictListings(group[0]!.model, listings));
     }
   }
 }

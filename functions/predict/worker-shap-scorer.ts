@@ -3,20 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { FEATURE_COUNT } from '../../packages/features/index.js';
 import { compiledWasm } from '../../packages/xgboost-wasm/index.js';
-import { featuresOf, predictionsFrom, type Prediction, type Scorer } from './core.js';
-import type { Listing } from './listing-schema.js';
+import { featuresOf, predictionsFrom, settleGroup, takeGroup, type Prediction, type ScoreJob, type Scorer } from './core.js';
 import type { ServingModel } from './model-holder.js';
 import type { ShapWorkerAnswer, ShapWorkerRequest } from './shap-worker.js';
 
 /** Model copies a worker keeps at most (a swap needs two: the old one finishing, the new one). */
 const MAX_WORKER_MODELS = 4;
-
-interface Job {
-  model: ServingModel;
-  listings: readonly Listing[];
-  resolve: (p: Prediction[]) => void;
-  reject: (e: unknown) => void;
-}
 
 /**
  * Runs TreeSHAP in a worker thread, so the main thread parses, validates and answers HTTP while
@@ -28,7 +20,7 @@ interface Job {
 export class WorkerShapScorer {
   private worker: Worker | undefined;
   private starting: Promise<Worker> | undefined;
-  private queue: Job[] = [];
+  private queue: ScoreJob[] = [];
   private busy = false;
   private nextId = 1;
   private nextKey = 1;
@@ -49,29 +41,9 @@ export class WorkerShapScorer {
     this.busy = true;
     try {
       while (this.queue.length > 0) {
-        const model = this.queue[0]!.model;
-        const group: Job[] = [];
-        let rows = 0;
-        for (let i = 0; i < this.queue.length; ) {
-          const j = this.queue[i]!;
-          if (j.model === model && (rows === 0 || rows + j.listings.length <= this.maxRows)) {
-            group.push(j);
-            rows += j.listings.length;
-            this.queue.splice(i, 1);
-          } else i++;
-        }
-        try {
-          const listings = group.flatMap((j) => j.listings);
-          const contributions = await this.contributions(model, featuresOf(listings, model.locationLevels), listings.length);
-          const all = predictionsFrom(contributions, listings.length);
-          let at = 0;
-          for (const j of group) {
-            j.resolve(all.slice(at, at + j.listings.length));
-            at += j.listings.length;
-          }
-        } catch (err) {
-          for (const j of group) j.reject(err);
-        }
+        const group = takeGroup(this.queue, this.maxRows);
+        const model = group[0]!.model;
+        await settleGroup(group, async (listings) => predictionsFrom(await this.contributions(model, featuresOf(listings, model.locationLevels), listings.length), listings.length));
       }
     } finally {
       this.busy = false;

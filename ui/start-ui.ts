@@ -3,10 +3,10 @@
  * UI image runs, and waits until Streamlit's health endpoint answers. Used by `casa demo` and the
  * browser test.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { answersOk, freePort, killGroup, tail, waitFor, waitForExit } from '../packages/testkit/process-utils.js';
+import { answersOk, freePort, superviseGroup, waitFor } from '../packages/testkit/process-utils.js';
 
 export const UI_DIR = import.meta.dirname;
 export const REPO_ROOT = resolve(UI_DIR, '..');
@@ -62,19 +62,7 @@ export async function startUi(options: StartUiOptions): Promise<RunningUi> {
     PYTHONUNBUFFERED: '1',
   };
   const child = spawn(join(venv, 'bin', 'streamlit'), streamlitArgs(host, port, options.app), { cwd: REPO_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = tail(child.stdout!, 20_000);
-  const err = tail(child.stderr!, 20_000);
-  const logs = () => `${out()}${err()}`;
-  const killOnExit = () => killGroup(child, 'SIGKILL');
-  process.once('exit', killOnExit);
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      killGroup(child, 'SIGTERM');
-      if (!(await waitForExit(child, 10_000))) killGroup(child, 'SIGKILL');
-      await waitForExit(child, 5_000);
-    }
-    process.removeListener('exit', killOnExit);
-  };
+  const { logs, stop } = superviseGroup(child);
   const shown = host === '0.0.0.0' ? '127.0.0.1' : host;
   const url = `http://${shown}:${port}`;
   try {

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { answersOk, freePort, killGroup, tail, waitFor, waitForExit } from './process-utils.js';
+import { answersOk, freePort, superviseGroup, waitFor } from './process-utils.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -86,15 +86,7 @@ export async function startMlflow(options: StartMlflowOptions): Promise<MlflowSe
       '--artifacts-destination', options.artifactsDestination,
       '--allowed-hosts', `127.0.0.1:${port},localhost:${port}`,
     ], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = tail(child.stdout!, 20_000);
-    const err = tail(child.stderr!, 20_000);
-    const logs = () => `${out()}${err()}`;
-    const killOnExit = () => killGroup(child, 'SIGKILL');
-    process.once('exit', killOnExit);
-    const stop = async () => {
-      await stopGroup(child);
-      process.removeListener('exit', killOnExit);
-    };
+    const { logs, stop } = superviseGroup(child);
     const url = `http://127.0.0.1:${port}`;
     try {
       await waitFor(async () => {
@@ -126,13 +118,3 @@ export function withPostgresDriver(uri: string): string {
 }
 
 
-
-async function stopGroup(child: ChildProcess): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    killGroup(child, 'SIGTERM');
-    if (!(await waitForExit(child, 10_000))) killGroup(child, 'SIGKILL');
-    await waitForExit(child, 5_000);
-  }
-  // The uvicorn worker may outlive the CLI by a moment; make sure nothing of the group stays.
-  killGroup(child, 'SIGKILL');
-}

@@ -65,3 +65,31 @@ export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
     // already gone
   }
 }
+
+/** TERM to a process group, KILL if it has not exited within 10 s, and KILL again for stragglers (e.g. a server's own workers). */
+export async function stopGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    killGroup(child, 'SIGTERM');
+    if (!(await waitForExit(child, 10_000))) killGroup(child, 'SIGKILL');
+    await waitForExit(child, 5_000);
+  }
+  killGroup(child, 'SIGKILL');
+}
+
+/**
+ * Looks after a child spawned with `detached: true` and piped output: keeps the tail of its
+ * output for error messages, kills its group if this process exits first, and stops it.
+ */
+export function superviseGroup(child: ChildProcess): { logs: () => string; stop: () => Promise<void> } {
+  const out = tail(child.stdout!, 20_000);
+  const err = tail(child.stderr!, 20_000);
+  const killOnExit = () => killGroup(child, 'SIGKILL');
+  process.once('exit', killOnExit);
+  return {
+    logs: () => `${out()}${err()}`,
+    stop: async () => {
+      await stopGroup(child);
+      process.removeListener('exit', killOnExit);
+    },
+  };
+}

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TABLES, type TableSpec } from '../../lake-layout/tables.js';
 import {
@@ -369,15 +369,25 @@ export class Lake {
   private async rowsToSql(table: string, spec: TableSpec, rows: readonly Record<string, unknown>[], file: string): Promise<string> {
     const declared = new Set(spec.columns.map((c) => c.name));
     const present = new Set<string>();
-    const lines: string[] = [];
-    for (const [i, row] of rows.entries()) {
-      for (const k of Object.keys(row)) {
-        if (!declared.has(k)) throw new SchemaMismatchError(`row ${i} for ${table} has undeclared column ${JSON.stringify(k)}`);
-        present.add(k);
+    // Written a slice at a time, each awaited: serialising thousands of rows in one go would hold
+    // the event loop for tens of milliseconds (predict's request log flushes on its serving thread).
+    const out = await open(file, 'w');
+    try {
+      for (let start = 0; start < rows.length; start += ROWS_PER_WRITE) {
+        const lines: string[] = [];
+        for (let i = start; i < Math.min(rows.length, start + ROWS_PER_WRITE); i++) {
+          const row = rows[i]!;
+          for (const k of Object.keys(row)) {
+            if (!declared.has(k)) throw new SchemaMismatchError(`row ${i} for ${table} has undeclared column ${JSON.stringify(k)}`);
+            present.add(k);
+          }
+          lines.push(toJsonLine(row));
+        }
+        await out.write(`${lines.join('\n')}\n`);
       }
-      lines.push(JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+    } finally {
+      await out.close();
     }
-    await writeFile(file, lines.length ? `${lines.join('\n')}\n` : '');
     // Non-partition columns always (absent keys read as NULL); partition columns only if the rows carry them.
     const cols = spec.columns.filter((c) => !spec.partitionBy.includes(c.name) || present.has(c.name));
     const struct = cols.map((c) => `${sqlString(c.name)}: ${sqlString(c.type === 'JSON' ? 'VARCHAR' : c.type)}`).join(', ');
@@ -652,3 +662,20 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Rows serialised per file write in rowsToSql (a millisecond or two of work each). */
+const ROWS_PER_WRITE = 200;
+
+/**
+ * One row as a JSON line, BigInts as decimal strings. A replacer makes JSON.stringify several
+ * times slower, and rows almost never carry BigInts, so it is used only when plain stringify
+ * refuses one (predict's request log writes a thousand rows per flush on its serving thread).
+ */
+function toJsonLine(row: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(row);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    return JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  }
+}

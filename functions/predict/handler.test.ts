@@ -59,6 +59,24 @@ describe('predict over HTTP (in process)', () => {
     assert.match(body.shap_dollars.note, /not SHAP values/);
   });
 
+  it('answers alike when mounted under the gateway prefix (the gateway\'s in-process path)', async () => {
+    // Prepare
+    const mountedAt = '/function/predict';
+    const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(listing) };
+    // Act
+    const direct = await json(await post(app, listing));
+    const mounted = await app.fetch(new Request(`http://gw${mountedAt}`, init), { mountedAt });
+    const ready = await app.fetch(new Request(`http://gw${mountedAt}/_/ready`), { mountedAt });
+    const unknown = await app.fetch(new Request(`http://gw${mountedAt}/nope`), { mountedAt });
+    // Assess
+    assert.equal(mounted.status, 200);
+    const body = await json(mounted);
+    assert.equal(body.price, direct.price);
+    assert.deepEqual(body.shap, direct.shap);
+    assert.equal(ready.status, 200);
+    assert.equal(unknown.status, 404);
+  });
+
   it("agrees with XGBoost's own prediction of the same model", async () => {
     // Prepare
     using booster = Booster.loadModel(v1);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { ConfigError, UnavailableError, errorResponse, parseEnv, problem, problemResponse } from '../../packages/core/index.js';
-import type { CasaFunction } from '../../packages/gateway/index.js';
+import { functionPath, type CasaFunction, type MountedEnv } from '../../packages/gateway/index.js';
 import { openLake } from '../../packages/lake/index.js';
 import { createMlflowClientFromEnv } from '../../packages/mlflow/index.js';
 import { predictRequest, ShapBatcher, type Scorer } from './core.js';
@@ -22,6 +22,8 @@ export const predictEnvSchema = z.object({
   /** How often the alias is re-checked. */
   CASA_MODEL_REFRESH_SECONDS: seconds.default(30),
   CASA_PREDICT_LOG_FLUSH_SECONDS: seconds.default(5),
+  /** Rows that trigger a flush before the interval: each flush is one Parquet file and a fixed cost. */
+  CASA_PREDICT_LOG_BATCH_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   CASA_PREDICT_LOG_MAX_QUEUE: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
   /** `off` disables the request log (benchmarks of the model path alone). */
   CASA_PREDICT_LOG: z.enum(['lake', 'off']).default('lake'),
@@ -50,7 +52,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function createPredictApp(deps: PredictAppDeps) {
   const maxBody = deps.maxBodyBytes ?? MAX_BODY_BYTES;
   const score = deps.score ?? new ShapBatcher().score;
-  const app = new Hono();
+  const app = new Hono<{ Bindings: MountedEnv }>({ getPath: functionPath });
 
   app.post('/', async (c) => {
     const started = performance.now();
@@ -121,11 +123,13 @@ async function readBody(req: Request, max: number): Promise<string | undefined> 
     await req.body?.cancel().catch(() => undefined);
     return undefined;
   }
-  if (!req.body) return '';
   if (Number.isFinite(declared)) {
-    const bytes = new Uint8Array(await req.arrayBuffer()); // the common case: one read, length known
+    // The common case: one read, length known. `req.body` is not touched first: on the Node
+    // adapter's request, that getter builds a full web Request and stream, which this avoids.
+    const bytes = new Uint8Array(await req.arrayBuffer());
     return bytes.byteLength > max ? undefined : new TextDecoder().decode(bytes);
   }
+  if (!req.body) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = req.body.getReader();
@@ -180,6 +184,7 @@ export function createPredictFunction(options: PredictFunctionOptions = {}): Cas
         new RequestLog({
           openLake: () => openLake({ env }),
           flushMs: settings.CASA_PREDICT_LOG_FLUSH_SECONDS * 1000,
+          batchRows: settings.CASA_PREDICT_LOG_BATCH_ROWS,
           maxQueue: settings.CASA_PREDICT_LOG_MAX_QUEUE,
           log,
         }));
@@ -191,6 +196,7 @@ export function createPredictFunction(options: PredictFunctionOptions = {}): Cas
     holder,
     requestLog,
     handle: (req) => Promise.resolve(app.fetch(req)),
+    handleMounted: (req, mountedAt) => Promise.resolve(app.fetch(req, { mountedAt })),
     async close() {
       await holder.close();
       await requestLog?.close();

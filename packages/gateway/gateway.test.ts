@@ -2,7 +2,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createGatewayApp } from './gateway.js';
 import { serveFetch, startGateway } from './serve.js';
-import type { CasaFunction } from './casa-function.js';
+import { functionPath, type CasaFunction } from './casa-function.js';
 import { InvalidInputError } from '../core/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -33,8 +33,43 @@ const slow: CasaFunction = {
   handle: () => new Promise((resolve) => setTimeout(() => resolve(new Response('late')), 200)),
 };
 
+/** Echoes what it was given through `handleMounted`, and refuses to be called through `handle`. */
+const mounted: CasaFunction = {
+  name: 'mounted',
+  handle: () => Promise.reject(new Error('handle called although handleMounted exists')),
+  async handleMounted(req, mountedAt) {
+    return Response.json({ mountedAt, path: functionPath(req, { env: { mountedAt } }), body: req.method === 'GET' ? '' : await req.text() });
+  },
+};
+
+describe('functionPath', () => {
+  const at = (url: string, mountedAt?: string) => functionPath(new Request(url), { env: { ...(mountedAt ? { mountedAt } : {}) } });
+
+  it('strips the mount prefix and keeps the rest of the path, without the query', () => {
+    assert.equal(at('http://h/function/predict/_/health?x=1', '/function/predict'), '/_/health');
+    assert.equal(at('http://h/function/predict', '/function/predict'), '/');
+    assert.equal(at('http://h/function/predict?x=1', '/function/predict'), '/');
+  });
+
+  it('leaves the path as is without a prefix, or when the prefix only starts a longer name', () => {
+    assert.equal(at('http://h/_/ready?x=1'), '/_/ready');
+    assert.equal(at('http://h/function/predictor/x', '/function/predict'), '/function/predictor/x');
+  });
+
+  it('decodes escapes, and routes malformed ones as written', () => {
+    assert.equal(at('http://h/function/predict/a%20b', '/function/predict'), '/a b');
+    assert.equal(at('http://h/function/predict/a%E0%A4%A', '/function/predict'), '/a%E0%A4%A');
+  });
+});
+
 describe('gateway, in process', () => {
-  const app = createGatewayApp([echo, failing, crashing, slow], { timeoutMs: 50, log: () => {} });
+  const app = createGatewayApp([echo, failing, crashing, slow, mounted], { timeoutMs: 50, log: () => {} });
+
+  it('hands a function with handleMounted the request as received, with its prefix', async () => {
+    const res = await app.request('/function/mounted/some/path?x=1', { method: 'POST', body: 'hello' });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { mountedAt: '/function/mounted', path: '/some/path', body: 'hello' });
+  });
 
   it('strips /function/NAME and keeps method, query, headers and body', async () => {
     const res = await app.request('/function/echo/some/path?x=1', { method: 'POST', body: 'hello', headers: { 'x-probe': 'p' } });
@@ -95,7 +130,7 @@ describe('gateway, in process', () => {
 
   it('lists the mounted functions', async () => {
     const res = await app.request('/system/functions');
-    assert.deepEqual((await json(res)).map((f: { name: string }) => f.name), ['echo', 'failing', 'crashing', 'slow']);
+    assert.deepEqual((await json(res)).map((f: { name: string }) => f.name), ['echo', 'failing', 'crashing', 'slow', 'mounted']);
   });
 });
 

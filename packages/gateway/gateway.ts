@@ -55,8 +55,9 @@ export function createGatewayApp(functions: readonly CasaFunction[], options: Ga
 
   const sync = async (c: Context) => {
     const fn = lookup(byName, c.req.param('name'));
-    const req = await forwardedRequest(c.req.raw, prefixOf(c), 'stream');
-    return withTimeout(fn.handle(req), timeoutMs, fn.name);
+    const prefix = prefixOf(c);
+    const answer = fn.handleMounted ? fn.handleMounted(c.req.raw, prefix) : fn.handle(await forwardedRequest(c.req.raw, prefix, 'stream'));
+    return withTimeout(answer, timeoutMs, fn.name);
   };
   app.all('/function/:name', sync);
   app.all('/function/:name/*', sync);

@@ -43,8 +43,10 @@ export function createGatewayApp(functions: readonly CasaFunction[], options: Ga
   // A declared length is checked from the header alone: touching the body here would make the
   // Node adapter build a full web Request and stream, a fifth of a small call's CPU. Bodies
   // without a length are counted as they stream.
-  const limit: MiddlewareHandler = (c, next) =>
-    declaredLength(c.req.raw) === undefined ? countWhileStreaming(c, next) : declaredLength(c.req.raw)! > maxBody ? Promise.resolve(tooLarge()) : next();
+  const limit: MiddlewareHandler = (c, next) => {
+    const length = declaredLength(c.req.raw);
+    return length === undefined ? countWhileStreaming(c, next) : length > maxBody ? Promise.resolve(tooLarge()) : next();
+  };
   app.use('/function/*', limit);
   app.use('/async-function/*', limit);
 

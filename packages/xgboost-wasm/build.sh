@@ -5,8 +5,9 @@
 #   packages/xgboost-wasm/build.sh --check    build into build/out/ and compare with wasm/SHA256SUMS
 #
 # Sources: the xgboost sdist from PyPI (it carries the C++ sources and dmlc-core), pinned by
-# version and SHA-256 below. Toolchain: Debian's emscripten (apt-get install emscripten
-# node-acorn). Patches: patches/*.patch, applied in order, each one documented in its header.
+# version and SHA-256 below. Toolchain: Debian's emscripten 3.1.6 driving Debian's LLVM 19
+# (apt-get install emscripten node-acorn clang-19 lld-19 llvm-19; see "toolchain" below).
+# Patches: patches/*.patch, applied in order, each one documented in its header.
 # Nothing else is downloaded. Work files go to build/ (ignored by git).
 set -euo pipefail
 
@@ -17,7 +18,10 @@ XGB_SDIST_SHA256=6968a4c71efdfa859df0dfcad0d99211c95c28c4ffd6aecff46efff77d18026
 # and returns -1. Native wasm exception handling (Node >= 17) costs nothing on the normal path,
 # unlike emscripten's JS-based -fexceptions, which routes every call that may throw through JS.
 # -msimd128: let clang auto-vectorise with wasm SIMD (Node 16.4+).
-OPT_FLAGS="${XGB_WASM_OPT_FLAGS:--O3 -fwasm-exceptions -msimd128}"
+# -mbulk-memory: memcpy/memmove/memset of unknown size become memory.copy/memory.fill
+# instructions instead of calls (the big ones went out to JavaScript). -mnontrapping-fptoint:
+# float->int conversions without the range-check branches. Both are in Node >= 12.
+OPT_FLAGS="${XGB_WASM_OPT_FLAGS:--O3 -fwasm-exceptions -msimd128 -mbulk-memory -mnontrapping-fptoint}"
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 WORK="${XGB_WASM_WORK:-$HERE/build}"
@@ -31,10 +35,25 @@ OUT="${XGB_WASM_OUT:-$HERE/wasm}"   # XGB_WASM_OUT / XGB_WASM_OPT_FLAGS: for exp
 log() { printf '[xgboost-wasm build] %s\n' "$*" >&2; }
 
 # --- toolchain ------------------------------------------------------------------------------
-if ! command -v emcc >/dev/null 2>&1; then
-  log "emcc not found: apt-get install -y emscripten node-acorn"
+# Debian's emscripten 3.1.6 comes with clang 14; its driver runs just as well on Debian's
+# clang/wasm-ld 19, whose code trains ~10 % faster here. A private emscripten config points
+# it at LLVM 19 and keeps Debian's prebuilt system libraries (libc, libc++ with wasm
+# exceptions, dlmalloc: the frozen cache in /usr/share/emscripten/cache, built by clang 14 and
+# linked as ordinary wasm objects), so nothing is rebuilt or written outside build/.
+LLVM_BIN="${XGB_WASM_LLVM_BIN:-/usr/lib/llvm-19/bin}"
+if ! command -v emcc >/dev/null 2>&1 || [[ ! -x "$LLVM_BIN/clang" || ! -x "$LLVM_BIN/wasm-ld" || ! -x "$LLVM_BIN/llvm-ar" ]]; then
+  log "toolchain missing: apt-get install -y emscripten node-acorn clang-19 lld-19 llvm-19"
   exit 2
 fi
+mkdir -p "$WORK"
+cat > "$WORK/emscripten.config" <<CONFIG
+LLVM_ROOT = '$LLVM_BIN'
+BINARYEN_ROOT = '/usr'
+NODE_JS = '$(command -v node)'
+FROZEN_CACHE = True
+CACHE = '/usr/share/emscripten/cache'
+CONFIG
+export EM_CONFIG="$WORK/emscripten.config"
 # Debian's emscripten needs Debian's acorn (node-acorn), found through NODE_PATH.
 if [[ -z "${NODE_PATH:-}" ]]; then
   ACORN_DIR="$(dpkg -L node-acorn 2>/dev/null | grep -m1 -E '/node_modules/acorn$|/nodejs/acorn$' || true)"
@@ -74,7 +93,14 @@ fi
 
 # --- compile --------------------------------------------------------------------------------
 OBJ="$WORK/obj"
+# Objects from another compiler or other flags are not reused.
+TOOLCHAIN_STAMP="$CLANG_VERSION | $OPT_FLAGS"
+if [[ -d "$OBJ" && "$(cat "$OBJ/.casa-toolchain" 2>/dev/null)" != "$TOOLCHAIN_STAMP" ]]; then
+  log "toolchain or flags changed: recompiling everything"
+  rm -rf "$OBJ"
+fi
 mkdir -p "$OBJ"
+echo "$TOOLCHAIN_STAMP" > "$OBJ/.casa-toolchain"
 # Keep absolute build paths out of the binary (XGBoost's messages carry __FILE__).
 PREFIX_MAP="-ffile-prefix-map=$SRC/cpp_src=xgboost -ffile-prefix-map=$OBJ=build"
 CFLAGS_ALL="$OPT_FLAGS $PREFIX_MAP"

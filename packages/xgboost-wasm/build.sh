@@ -36,7 +36,7 @@ log() { printf '[xgboost-wasm build] %s\n' "$*" >&2; }
 
 # --- toolchain ------------------------------------------------------------------------------
 # Debian's emscripten 3.1.6 comes with clang 14; its driver runs just as well on Debian's
-# clang/wasm-ld 19, whose code trains ~10 % faster here. A private emscripten config points
+# clang/wasm-ld 19, whose code trains a few per cent faster here. A private emscripten config points
 # it at LLVM 19 and keeps Debian's prebuilt system libraries (libc, libc++ with wasm
 # exceptions, dlmalloc: the frozen cache in /usr/share/emscripten/cache, built by clang 14 and
 # linked as ordinary wasm objects), so nothing is rebuilt or written outside build/.

@@ -102,9 +102,9 @@ export interface ScoreJob {
  * Removes from `queue` and returns the jobs of its first job's model, in order, up to `maxRows`
  * listings (always at least that first job): one engine call's worth.
  */
-export function takeGroup(queue: ScoreJob[], maxRows: number): ScoreJob[] {
+export function takeGroup<J extends ScoreJob>(queue: J[], maxRows: number): J[] {
   const model = queue[0]!.model;
-  const group: ScoreJob[] = [];
+  const group: J[] = [];
   let rows = 0;
   for (let i = 0; i < queue.length; ) {
     const j = queue[i]!;

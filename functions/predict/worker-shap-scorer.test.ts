@@ -25,13 +25,13 @@ describe('takeGroup', () => {
     // Act
     const group = takeGroup(queue, 5);
     // Assess: a1 (3) + a3 (2) fit in 5 rows; a2 (4) would not, so it waits
-    assert.deepEqual(group.map((j) => (j as { tag: string }).tag), ['a1', 'a3']);
-    assert.deepEqual(queue.map((j) => (j as { tag: string }).tag), ['b1', 'a2', 'b2']);
+    assert.deepEqual(group.map((j) => j.tag), ['a1', 'a3']);
+    assert.deepEqual(queue.map((j) => j.tag), ['b1', 'a2', 'b2']);
   });
 
   it('always takes the first job, even when it alone is larger than maxRows', () => {
     const queue = [job(a, 12, 'big'), job(a, 1, 'small')];
-    assert.deepEqual(takeGroup(queue, 8).map((j) => (j as { tag: string }).tag), ['big']);
+    assert.deepEqual(takeGroup(queue, 8).map((j) => j.tag), ['big']);
     assert.equal(queue.length, 1);
   });
 });

@@ -11,12 +11,13 @@
  * model, 200).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MlflowClient } from '../../../packages/mlflow/index.js';
 import { startEmbeddedMlflow, type MlflowServer } from '../../../packages/testkit/mlflow-server.js';
+import { watchCpuShare } from '../../../packages/testkit/cpu-share.js';
 import { freePort } from '../../../packages/testkit/process-utils.js';
 import { registerFixtureVersion, trainFixtureModel } from '../test-fixtures.js';
 import { runLoad, type LoadResult } from './load.js';
@@ -89,16 +90,12 @@ async function main(): Promise<void> {
     });
     const casaRounds: LoadResult[] = [];
     const refRounds: LoadResult[] = [];
-    const cpuBefore = cpuTimes();
+    const cpuShare = watchCpuShare();
     for (let round = 0; round < ROUNDS_OF_LOAD; round++) {
       casaRounds.push(await measure('casa', predictUrl, SECONDS / ROUNDS_OF_LOAD));
       refRounds.push(await measure('reference', `${refUrl}/predict`, SECONDS / ROUNDS_OF_LOAD));
     }
-    const cpuAfter = cpuTimes();
-    if (cpuBefore && cpuAfter) {
-      const share = (k: 'steal' | 'idle') => (100 * (cpuAfter[k] - cpuBefore[k])) / (cpuAfter.total - cpuBefore.total);
-      console.log(`during the measurement: ${share('idle').toFixed(1)} % of the CPU idle, ${share('steal').toFixed(1)} % taken by the hypervisor for other machines (steal)`);
-    }
+    console.log(`during the measurement: ${cpuShare()}`);
     const casaResult = combine('casa', casaRounds);
     const refResult = combine('reference', refRounds);
     casa.kill('SIGTERM');
@@ -144,19 +141,6 @@ function combine(name: string, rounds: LoadResult[]) {
   const result = { requests: latencies.length, seconds, rps: latencies.length / seconds, p50_ms: q(0.5), p99_ms: q(0.99) };
   console.log(`${name}: ${result.requests} requests in ${seconds.toFixed(1)} s (${rounds.length} rounds) at concurrency ${CONCURRENCY}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50_ms.toFixed(2)} ms, p99 ${result.p99_ms.toFixed(2)} ms`);
   return result;
-}
-
-/**
- * The machine's CPU time so far (Linux /proc/stat, in ticks): on a virtual machine, time the
- * hypervisor gave to other guests shows as steal, and explains a slow run. Undefined elsewhere.
- */
-function cpuTimes(): { total: number; idle: number; steal: number } | undefined {
-  try {
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    return { total: fields.slice(0, 8).reduce((a, b) => a + b, 0), idle: fields[3]! + fields[4]!, steal: fields[7] ?? 0 };
-  } catch {
-    return undefined;
-  }
 }
 
 function collect(child: ChildProcess): () => string {

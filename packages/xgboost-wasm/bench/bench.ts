@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Booster, DMatrix, loadXGBoost } from '../index.js';
 import { makeHousing } from '../housing-data.js';
+import { watchCpuShare } from '../../testkit/cpu-share.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const PKG = resolve(HERE, '..');
@@ -106,6 +107,7 @@ async function main(): Promise<void> {
     let model: Uint8Array | undefined;
     let wasmPred: Float32Array | undefined;
     let contrib: Float32Array | undefined;
+    const cpuShare = watchCpuShare();
     for (let rep = 1; rep <= REPEAT; rep++) {
       {
         using dtrain = DMatrix.fromRows(d.x, d.nrow, d.ncol, { labels: d.y, featureNames: d.featureNames });
@@ -165,6 +167,7 @@ async function main(): Promise<void> {
     log(`accuracy: max |wasm − native ${NEWEST}| prediction ${predDiff.toExponential(2)}; max |wasm SHAP − shap ${shapInfo.shap} TreeExplainer| ${shapDiff.toExponential(2)}`);
     const trainRatio = best.wasm_train / best.n1_train;
     const predictRatio = best.wasm_predict / best.n1_predict;
+    log(`during the timed runs: ${cpuShare()}`);
     log(`train ratio vs native ×1: ${trainRatio.toFixed(3)} (target ≤ 1.3); predict ratio: ${predictRatio.toFixed(3)} (target ≤ 1.5)  [wall clock, best of ${REPEAT}]`);
     log(`CPU seconds, best of ${REPEAT}: wasm train ${cpu.wasm_train.toFixed(3)} / native ×1 ${cpu.n1_train.toFixed(3)} = ${(cpu.wasm_train / cpu.n1_train).toFixed(3)}; predict ${cpu.wasm_predict.toFixed(3)} / ${cpu.n1_predict.toFixed(3)} = ${(cpu.wasm_predict / cpu.n1_predict).toFixed(3)}`);
     log(`machine load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores)`);

@@ -10,7 +10,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { XGBoostError } from './errors.js';
 import { WA, type WasmImports, type WasmInstance, type WasmModule } from './webassembly.js';
 
@@ -43,6 +44,11 @@ export interface LoadOptions {
   wasmModule?: WasmModule;
   /** Receives every line XGBoost writes to its console (warnings, verbose output). */
   onLog?: (line: string) => void;
+  /**
+   * Another build's directory (its xgboost.cjs + xgboost.wasm, not checked against SHA256SUMS)
+   * instead of the committed one: for comparing builds (bench/ab.ts), not for serving.
+   */
+  buildDir?: string;
 }
 
 let wasmBytesCache: Uint8Array | undefined;
@@ -326,8 +332,9 @@ let currentEngine: XGBoostEngine | undefined;
 
 async function instantiate(options: LoadOptions): Promise<XGBoostEngine> {
   const require = createRequire(import.meta.url);
-  const factory = require(fileURLToPath(new URL('xgboost.cjs', WASM_DIR))) as EmFactory;
-  const wasmModule = options.wasmModule ?? (await compiledWasm());
+  const dir = options.buildDir ? pathToFileURL(`${resolve(options.buildDir)}/`) : WASM_DIR;
+  const factory = require(fileURLToPath(new URL('xgboost.cjs', dir))) as EmFactory;
+  const wasmModule = options.wasmModule ?? (options.buildDir ? await WA.compile(readFileSync(new URL('xgboost.wasm', dir))) : await compiledWasm());
   let engine: XGBoostEngine | undefined;
   const pending: string[] = [];
   const print = (line: string): void => {

@@ -45,8 +45,6 @@ export function streamlitArgs(host: string, port: number, app = 'ui/app.py'): st
   return ['run', app, `--server.address=${host}`, `--server.port=${port}`, '--server.headless=true'];
 }
 
-
-
 /** Spawns `streamlit run ui/app.py …` and resolves once `/_stcore/health` answers 200. */
 export async function startUi(options: StartUiOptions): Promise<RunningUi> {
   const venv = options.venvDir ?? UI_VENV;

@@ -116,5 +116,3 @@ export function startEmbeddedMlflow(dir: string, options: Pick<StartMlflowOption
 export function withPostgresDriver(uri: string): string {
   return uri.replace(/^postgres(?:ql)?:\/\//, 'postgresql+psycopg2://');
 }
-
-

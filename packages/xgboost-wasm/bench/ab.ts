@@ -9,7 +9,11 @@
  * other processes hits all builds alike. Prints wall and process-CPU seconds per training,
  * the medians, and the largest prediction difference against the first build (0 = identical).
  *
- * Environment: AB_ROWS (200000), AB_ROUNDS (100), AB_REPS (4).
+ * AB_MODE=predict times prediction instead: every build trains one model of AB_ROUNDS rounds
+ * first, then each repetition predicts all rows from a fresh matrix (not served from the
+ * prediction cache; building the matrix is not timed).
+ *
+ * Environment: AB_MODE (train | predict), AB_ROWS (200000), AB_ROUNDS (100), AB_REPS (4).
  */
 import { Booster, DMatrix, createXGBoostEngine, type XGBoostEngine } from '../index.js';
 import { makeHousing } from '../housing-data.js';
@@ -17,18 +21,15 @@ import { makeHousing } from '../housing-data.js';
 const ROWS = Number(process.env.AB_ROWS ?? 200_000);
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 100);
 const REPS = Number(process.env.AB_REPS ?? 4);
+const MODE = process.env.AB_MODE ?? 'train';
 const PARAMS = { objective: 'reg:squarederror', tree_method: 'hist', max_depth: 6, eta: 0.1, max_bin: 256, seed: 0, verbosity: 1 };
 
 interface Build {
   dir: string;
   engine: XGBoostEngine;
   dtrain: DMatrix;
-}
-
-/** Trains `rounds` rounds with one build; returns the booster's predictions on the training matrix. */
-function train(b: Build, rounds: number): Float32Array {
-  using booster = Booster.train({ params: PARAMS, dtrain: b.dtrain, numBoostRound: rounds }).booster;
-  return booster.predict(b.dtrain);
+  /** AB_MODE=predict: the model whose prediction is timed. */
+  model?: Booster;
 }
 
 const cpu = (): number => {
@@ -37,30 +38,58 @@ const cpu = (): number => {
 };
 const median = (a: number[]): number => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
 
+interface Timed {
+  pred: Float32Array;
+  wall: number;
+  cpu: number;
+}
+function timed(fn: () => Float32Array): Timed {
+  const t0 = performance.now();
+  const c0 = cpu();
+  const pred = fn();
+  return { pred, wall: (performance.now() - t0) / 1000, cpu: cpu() - c0 };
+}
+
+/** Trains `rounds` rounds with one build; its predictions on the training matrix (timed with it). */
+function train(b: Build, rounds: number): Timed {
+  return timed(() => {
+    using booster = Booster.train({ params: PARAMS, dtrain: b.dtrain, numBoostRound: rounds }).booster;
+    return booster.predict(b.dtrain);
+  });
+}
+
+/** AB_MODE=predict: predicts every row from a fresh matrix (not the prediction cache; building it is not timed). */
+function predict(b: Build): Timed {
+  using dm = DMatrix.fromRows(d.x, d.nrow, d.ncol, { engine: b.engine });
+  return timed(() => b.model!.predict(dm));
+}
+
 const dirs = process.argv.slice(2);
-if (dirs.length < 1) {
-  console.error('usage: ab.ts DIR_A [DIR_B ...]');
+if (dirs.length < 1 || (MODE !== 'train' && MODE !== 'predict')) {
+  console.error('usage: [AB_MODE=train|predict] ab.ts DIR_A [DIR_B ...]');
   process.exit(2);
 }
 const d = makeHousing(ROWS, 2026);
 const builds: Build[] = [];
 for (const dir of dirs) {
   const engine = await createXGBoostEngine({ buildDir: dir });
-  builds.push({ dir, engine, dtrain: DMatrix.fromRows(d.x, d.nrow, d.ncol, { labels: d.y, engine }) });
+  const dtrain = DMatrix.fromRows(d.x, d.nrow, d.ncol, { labels: d.y, engine });
+  const model = MODE === 'predict' ? Booster.train({ params: PARAMS, dtrain, numBoostRound: ROUNDS }).booster : undefined;
+  builds.push({ dir, engine, dtrain, model });
 }
-const ref: Float32Array[] = builds.map((b) => train(b, 10)); // warm-up (tier-up) and predictions
+const measure = (b: Build, rounds: number): Timed => (MODE === 'predict' ? predict(b) : train(b, rounds));
+// One untimed run per build first (V8's tier-up); its predictions are compared at the end.
+const ref: Float32Array[] = builds.map((b) => measure(b, 10).pred);
 const wall = builds.map(() => [] as number[]);
 const cpus = builds.map(() => [] as number[]);
 for (let rep = 0; rep < REPS; rep++) {
   const order = rep % 2 === 0 ? builds.map((_, i) => i) : builds.map((_, i) => builds.length - 1 - i);
   for (const i of order) {
-    const t0 = performance.now();
-    const c0 = cpu();
-    const pred = train(builds[i]!, ROUNDS);
-    wall[i]!.push((performance.now() - t0) / 1000);
-    cpus[i]!.push(cpu() - c0);
-    if (rep === 0) ref[i] = pred;
-    console.log(`rep ${rep} ${builds[i]!.dir}: wall ${wall[i]!.at(-1)!.toFixed(3)} s cpu ${cpus[i]!.at(-1)!.toFixed(3)} s`);
+    const t = measure(builds[i]!, ROUNDS);
+    wall[i]!.push(t.wall);
+    cpus[i]!.push(t.cpu);
+    if (rep === 0) ref[i] = t.pred;
+    console.log(`rep ${rep} ${builds[i]!.dir}: wall ${t.wall.toFixed(3)} s cpu ${t.cpu.toFixed(3)} s`);
   }
 }
 for (let i = 0; i < builds.length; i++) {

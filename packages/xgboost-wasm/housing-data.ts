@@ -95,3 +95,69 @@ export function makeHousing(nrow: number, seed = 42): HousingData {
   }
   return { x, y, nrow, ncol, featureNames: [...HOUSING_FEATURES] };
 }
+
+/**
+ * casa's own feature set, in casa's order (`FEATURE_NAMES` in packages/features; a test keeps
+ * the two lists equal). `makeCasaFeatures` fills it with synthetic rows shaped like the realtor
+ * data in ../shared/data: a quarter of listings without bed, bath and house size (land), 13 %
+ * without a lot size, two thirds without a previous sale.
+ */
+export const CASA_FEATURES = [
+  'bed',
+  'bath',
+  'house_size',
+  'acre_lot',
+  'state',
+  'status',
+  'zip3',
+  'zip',
+  'prev_sold_year',
+  'location_level',
+] as const;
+
+/** Rows of casa's ten features (NaN = missing) with a log-price target; seeded. */
+export function makeCasaFeatures(nrow: number, seed = 42): HousingData {
+  const r = rng(seed);
+  const ncol = CASA_FEATURES.length;
+  const x = new Float32Array(nrow * ncol);
+  const y = new Float32Array(nrow);
+  for (let i = 0; i < nrow; i++) {
+    const s = Math.min(49, Math.floor(Math.pow(r(), 1.3) * 50));
+    const st = STATES[s]!;
+    const zip3 = s * 20 + Math.floor(r() * 20);
+    const zip = zip3 * 100 + Math.floor(r() * 100);
+    // A ZIP's own price level, fixed per ZIP (a hash of it), and casa's shrunk estimate of it.
+    const zipEffect = normal(rng(zip)) * 0.3;
+    const locationLevel = st.level + 0.8 * zipEffect + normal(r) * 0.03;
+    const u = r();
+    const status = u < 0.64 ? 0 : u < 0.99 ? 1 : 2; // for_sale, sold, ready_to_build
+    const land = r() < 0.25;
+    const bed = Math.max(1, Math.min(9, Math.round(3 + normal(r) * 1.1)));
+    const bath = Math.max(1, Math.min(8, Math.round(bed * 0.7 + normal(r) * 0.6)));
+    const size = Math.max(350, Math.exp(7.4 + 0.12 * bed + normal(r) * 0.35));
+    const acre = Math.exp(-1.6 + normal(r) * 1.2);
+    const prevSold = 1990 + r() * 32;
+    const logPrice =
+      st.level +
+      zipEffect +
+      (land ? -1.2 + 0.3 * Math.log1p(acre) : 0.65 * Math.log(size / 1800) + 0.05 * bath + 0.08 * Math.log1p(acre)) -
+      0.04 * (status === 1 ? 1 : 0) +
+      0.003 * (prevSold - 2006) +
+      normal(r) * 0.18;
+    const row = [
+      land || r() < 0.01 ? NaN : bed,
+      land || r() < 0.01 ? NaN : bath,
+      land || r() < 0.01 ? NaN : Math.round(size),
+      r() < 0.13 ? NaN : acre,
+      s,
+      status,
+      zip3,
+      zip,
+      r() < 0.66 ? NaN : prevSold,
+      locationLevel,
+    ];
+    x.set(row, i * ncol);
+    y[i] = logPrice;
+  }
+  return { x, y, nrow, ncol, featureNames: [...CASA_FEATURES] };
+}

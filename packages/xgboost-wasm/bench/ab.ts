@@ -16,7 +16,7 @@
  * Environment: AB_MODE (train | predict), AB_ROWS (200000), AB_ROUNDS (100), AB_REPS (4).
  */
 import { Booster, DMatrix, createXGBoostEngine, type XGBoostEngine } from '../index.js';
-import { makeHousing } from '../housing-data.js';
+import { makeCasaFeatures } from '../housing-data.js';
 
 const ROWS = Number(process.env.AB_ROWS ?? 200_000);
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 100);
@@ -69,7 +69,7 @@ if (dirs.length < 1 || (MODE !== 'train' && MODE !== 'predict')) {
   console.error('usage: [AB_MODE=train|predict] ab.ts DIR_A [DIR_B ...]');
   process.exit(2);
 }
-const d = makeHousing(ROWS, 2026);
+const d = makeCasaFeatures(ROWS, 2026);
 const builds: Build[] = [];
 for (const dir of dirs) {
   const engine = await createXGBoostEngine({ buildDir: dir });

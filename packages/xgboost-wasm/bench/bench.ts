@@ -19,7 +19,7 @@ import { availableParallelism, homedir, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Booster, DMatrix, loadXGBoost } from '../index.js';
-import { makeHousing } from '../housing-data.js';
+import { makeCasaFeatures } from '../housing-data.js';
 import { watchCpuShare } from '../../testkit/cpu-share.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -33,6 +33,7 @@ const ROUNDS = Number(process.env.XGB_BENCH_ROUNDS ?? 200);
 const REPEAT = Math.max(1, Number(process.env.XGB_BENCH_REPEAT ?? 3));
 const NEWEST = process.env.XGB_BENCH_NEWEST ?? '3.4.1';
 const SHAP_ROWS = 2000;
+const CASA_NCOL = makeCasaFeatures(1).ncol;
 const PARAMS = { objective: 'reg:squarederror', tree_method: 'hist', max_depth: 6, eta: 0.1, max_bin: 256, seed: 0 };
 
 const log = (s: string): void => console.log(s);
@@ -92,8 +93,8 @@ async function main(): Promise<void> {
   const newestDir = nativeXgboost(NEWEST);
   const sameDir = nativeXgboost(buildInfo.xgboost_version);
 
-  log(`data: ${ROWS} rows × house-like features, ${ROUNDS} rounds, depth ${PARAMS.max_depth}, hist, max_bin ${PARAMS.max_bin}`);
-  const d = makeHousing(ROWS, 2026);
+  log(`data: ${ROWS} rows × casa's ${CASA_NCOL} features (synthetic, shaped like the realtor data), ${ROUNDS} rounds, depth ${PARAMS.max_depth}, hist, max_bin ${PARAMS.max_bin}`);
+  const d = makeCasaFeatures(ROWS, 2026);
   const dir = mkdtempSync(join(tmpdir(), 'casa-xgb-bench-'));
   try {
     const x = writeF32(join(dir, 'x.f32'), d.x);

@@ -50,13 +50,18 @@ const STATES = Array.from({ length: 50 }, (_, i) => {
   return { lat: 25 + r() * 23, lon: -122 + r() * 52, level: 11.2 + r() * 1.6 };
 });
 
+/** A state index, skewed toward the first states (as listings crowd into a few states). */
+function pickState(r: () => number): number {
+  return Math.min(49, Math.floor(Math.pow(r(), 1.3) * 50));
+}
+
 export function makeHousing(nrow: number, seed = 42): HousingData {
   const r = rng(seed);
   const ncol = HOUSING_FEATURES.length;
   const x = new Float32Array(nrow * ncol);
   const y = new Float32Array(nrow);
   for (let i = 0; i < nrow; i++) {
-    const s = Math.min(49, Math.floor(Math.pow(r(), 1.3) * 50));
+    const s = pickState(r);
     const st = STATES[s]!;
     const bed = Math.max(1, Math.min(9, Math.round(3 + normal(r) * 1.1)));
     const bath = Math.max(1, Math.min(8, Math.round(bed * 0.7 + normal(r) * 0.6)));
@@ -122,7 +127,7 @@ export function makeCasaFeatures(nrow: number, seed = 42): HousingData {
   const x = new Float32Array(nrow * ncol);
   const y = new Float32Array(nrow);
   for (let i = 0; i < nrow; i++) {
-    const s = Math.min(49, Math.floor(Math.pow(r(), 1.3) * 50));
+    const s = pickState(r);
     const st = STATES[s]!;
     const zip3 = s * 20 + Math.floor(r() * 20);
     const zip = zip3 * 100 + Math.floor(r() * 100);

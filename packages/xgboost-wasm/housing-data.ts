@@ -1,8 +1,10 @@
 /**
- * A seeded, house-price-like dataset for the engine's tests and benchmark (the real casa
- * feature set is decided elsewhere; this only needs realistic shapes: skewed sizes, missing
- * values, region codes, a status flag, a log-price target with noise).
+ * Seeded, house-price-like datasets for the engine's tests and benchmarks: `makeHousing` (the
+ * tests' own columns; only realistic shapes matter there: skewed sizes, missing values, region
+ * codes, a status flag, a log-price target with noise) and `makeCasaFeatures` (casa's feature
+ * set, for the benchmarks).
  */
+import { FEATURES } from '../features/index.js';
 
 export const HOUSING_FEATURES = [
   'bed',
@@ -16,6 +18,8 @@ export const HOUSING_FEATURES = [
   'status_sold',
   'years_since_sold',
 ] as const;
+
+type FeatureName = (typeof FEATURES)[number]['name'];
 
 export interface HousingData {
   /** Row-major features, NaN = missing. */
@@ -102,28 +106,14 @@ export function makeHousing(nrow: number, seed = 42): HousingData {
 }
 
 /**
- * casa's own feature set, in casa's order (`FEATURE_NAMES` in packages/features; a test keeps
- * the two lists equal). `makeCasaFeatures` fills it with synthetic rows shaped like the realtor
- * data in ../shared/data: a quarter of listings without bed, bath and house size (land), 13 %
- * without a lot size, two thirds without a previous sale.
+ * Rows of casa's own feature set (`FEATURES` in packages/features, in its order; NaN = missing)
+ * with a log-price target, seeded. Synthetic, shaped like the realtor data in ../shared/data: a
+ * quarter of listings without bed, bath and house size (land), 13 % without a lot size, two
+ * thirds without a previous sale.
  */
-export const CASA_FEATURES = [
-  'bed',
-  'bath',
-  'house_size',
-  'acre_lot',
-  'state',
-  'status',
-  'zip3',
-  'zip',
-  'prev_sold_year',
-  'location_level',
-] as const;
-
-/** Rows of casa's ten features (NaN = missing) with a log-price target; seeded. */
 export function makeCasaFeatures(nrow: number, seed = 42): HousingData {
   const r = rng(seed);
-  const ncol = CASA_FEATURES.length;
+  const ncol = FEATURES.length;
   const x = new Float32Array(nrow * ncol);
   const y = new Float32Array(nrow);
   for (let i = 0; i < nrow; i++) {
@@ -149,20 +139,22 @@ export function makeCasaFeatures(nrow: number, seed = 42): HousingData {
       0.04 * (status === 1 ? 1 : 0) +
       0.003 * (prevSold - 2006) +
       normal(r) * 0.18;
-    const row = [
-      land || r() < 0.01 ? NaN : bed,
-      land || r() < 0.01 ? NaN : bath,
-      land || r() < 0.01 ? NaN : Math.round(size),
-      r() < 0.13 ? NaN : acre,
-      s,
+    // Keyed by name, so a change to casa's feature set fails to compile here rather than
+    // silently shifting columns.
+    const row: Record<FeatureName, number> = {
+      bed: land || r() < 0.01 ? NaN : bed,
+      bath: land || r() < 0.01 ? NaN : bath,
+      house_size: land || r() < 0.01 ? NaN : Math.round(size),
+      acre_lot: r() < 0.13 ? NaN : acre,
+      state: s,
       status,
       zip3,
       zip,
-      r() < 0.66 ? NaN : prevSold,
-      locationLevel,
-    ];
-    x.set(row, i * ncol);
+      prev_sold_year: r() < 0.66 ? NaN : prevSold,
+      location_level: locationLevel,
+    };
+    FEATURES.forEach((f, c) => (x[i * ncol + c] = row[f.name]));
     y[i] = logPrice;
   }
-  return { x, y, nrow, ncol, featureNames: [...CASA_FEATURES] };
+  return { x, y, nrow, ncol, featureNames: FEATURES.map((f) => f.name) };
 }

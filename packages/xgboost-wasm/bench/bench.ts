@@ -33,7 +33,6 @@ const ROUNDS = Number(process.env.XGB_BENCH_ROUNDS ?? 200);
 const REPEAT = Math.max(1, Number(process.env.XGB_BENCH_REPEAT ?? 3));
 const NEWEST = process.env.XGB_BENCH_NEWEST ?? '3.4.1';
 const SHAP_ROWS = 2000;
-const CASA_NCOL = makeCasaFeatures(1).ncol;
 const PARAMS = { objective: 'reg:squarederror', tree_method: 'hist', max_depth: 6, eta: 0.1, max_bin: 256, seed: 0 };
 
 const log = (s: string): void => console.log(s);
@@ -93,8 +92,8 @@ async function main(): Promise<void> {
   const newestDir = nativeXgboost(NEWEST);
   const sameDir = nativeXgboost(buildInfo.xgboost_version);
 
-  log(`data: ${ROWS} rows × casa's ${CASA_NCOL} features (synthetic, shaped like the realtor data), ${ROUNDS} rounds, depth ${PARAMS.max_depth}, hist, max_bin ${PARAMS.max_bin}`);
   const d = makeCasaFeatures(ROWS, 2026);
+  log(`data: ${ROWS} rows × casa's ${d.ncol} features (synthetic, shaped like the realtor data), ${ROUNDS} rounds, depth ${PARAMS.max_depth}, hist, max_bin ${PARAMS.max_bin}`);
   const dir = mkdtempSync(join(tmpdir(), 'casa-xgb-bench-'));
   try {
     const x = writeF32(join(dir, 'x.f32'), d.x);

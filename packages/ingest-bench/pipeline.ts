@@ -8,6 +8,7 @@
 import { cleanBatch, type BatchQuality } from '../../functions/clean/core.js';
 import { ingestNextBatch } from '../../functions/ingest/core.js';
 import { ingestDepsFromEnv } from '../../functions/ingest/deps.js';
+import { processCpuSeconds } from '../testkit/cpu-share.js';
 
 const phase = { fetchStarted: 0, fetchSeconds: 0, totalFetch: 0 };
 const deps = await ingestDepsFromEnv({
@@ -45,11 +46,5 @@ try {
 }
 const seconds = (performance.now() - started) / 1000;
 process.stdout.write(
-  `${JSON.stringify({ rows, clean_rows: cleaned.reduce((n, q) => n + q.rows_clean, 0), batches: cleaned.length, seconds, receive_seconds: phase.totalFetch, cpu_seconds: cpuSeconds(), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
+  `${JSON.stringify({ rows, clean_rows: cleaned.reduce((n, q) => n + q.rows_clean, 0), batches: cleaned.length, seconds, receive_seconds: phase.totalFetch, cpu_seconds: processCpuSeconds(), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
 );
-
-/** User + system CPU time of this process (DuckDB's threads included). */
-function cpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}

@@ -30,3 +30,9 @@ export function watchCpuShare(): () => string {
     return `${pct('idle')} % of the CPU idle, ${pct('steal')} % taken by the hypervisor for other machines (steal)`;
   };
 }
+
+/** User + system CPU seconds of this process so far (all its threads): for benchmarks to difference. */
+export function processCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}

@@ -17,6 +17,7 @@
  */
 import { Booster, DMatrix, createXGBoostEngine, type XGBoostEngine } from '../index.js';
 import { makeCasaFeatures } from '../housing-data.js';
+import { processCpuSeconds } from '../../testkit/cpu-share.js';
 
 const ROWS = Number(process.env.AB_ROWS ?? 200_000);
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 100);
@@ -32,10 +33,6 @@ interface Build {
   model?: Booster;
 }
 
-const cpu = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
 const median = (a: number[]): number => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
 
 interface Timed {
@@ -45,9 +42,9 @@ interface Timed {
 }
 function timed(fn: () => Float32Array): Timed {
   const t0 = performance.now();
-  const c0 = cpu();
+  const c0 = processCpuSeconds();
   const pred = fn();
-  return { pred, wall: (performance.now() - t0) / 1000, cpu: cpu() - c0 };
+  return { pred, wall: (performance.now() - t0) / 1000, cpu: processCpuSeconds() - c0 };
 }
 
 /** Trains `rounds` rounds with one build; its predictions on the training matrix (timed with it). */

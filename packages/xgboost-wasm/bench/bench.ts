@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Booster, DMatrix, loadXGBoost } from '../index.js';
 import { makeCasaFeatures } from '../housing-data.js';
-import { watchCpuShare } from '../../testkit/cpu-share.js';
+import { processCpuSeconds, watchCpuShare } from '../../testkit/cpu-share.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const PKG = resolve(HERE, '..');
@@ -77,10 +77,6 @@ function readF(path: string, kind: 'f32' | 'f64'): Float32Array | Float64Array {
   return kind === 'f32' ? new Float32Array(ab) : new Float64Array(ab);
 }
 const round = (v: number, d = 4): number => Number(v.toFixed(d));
-const cpuSeconds = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
 
 async function main(): Promise<void> {
   if (!existsSync(PYTHON)) {
@@ -112,16 +108,16 @@ async function main(): Promise<void> {
       {
         using dtrain = DMatrix.fromRows(d.x, d.nrow, d.ncol, { labels: d.y, featureNames: d.featureNames });
         let t0 = performance.now();
-        let c0 = cpuSeconds();
+        let c0 = processCpuSeconds();
         using booster = Booster.train({ params: PARAMS, dtrain, numBoostRound: ROUNDS }).booster;
         const train = (performance.now() - t0) / 1000;
-        cpu.wasm_train = Math.min(cpu.wasm_train, cpuSeconds() - c0);
+        cpu.wasm_train = Math.min(cpu.wasm_train, processCpuSeconds() - c0);
         using dtest = DMatrix.fromRows(d.x, d.nrow, d.ncol, { featureNames: d.featureNames });
         t0 = performance.now();
-        c0 = cpuSeconds();
+        c0 = processCpuSeconds();
         wasmPred = booster.predict(dtest);
         const predict = (performance.now() - t0) / 1000;
-        cpu.wasm_predict = Math.min(cpu.wasm_predict, cpuSeconds() - c0);
+        cpu.wasm_predict = Math.min(cpu.wasm_predict, processCpuSeconds() - c0);
         best.wasm_train = Math.min(best.wasm_train, train);
         best.wasm_predict = Math.min(best.wasm_predict, predict);
         log(`[${rep}/${REPEAT}] wasm            train ${train.toFixed(3)} s  predict ${predict.toFixed(3)} s`);
